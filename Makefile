@@ -1,0 +1,51 @@
+# cmeos — build, run and test. See README.md.
+GO       ?= go
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+ROOT     ?= run
+export CGO_ENABLED := 0
+
+.PHONY: all build run deps test test-short cross lint fuzz clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/cmeos ./cmd/cmeos
+
+# Builds and starts cmeos on this host with its flash: and nvram: under ./run/.
+run: build
+	bin/cmeos --root $(ROOT)
+
+# Debian packages the tests use (idempotent; quick when all are installed).
+deps:
+	scripts/deps
+
+# The whole test suite (what CI runs). -race needs cgo, so it is enabled here only.
+test: deps
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 25m ./...
+
+test-short:
+	$(GO) test -count=1 ./...
+
+# Static firmware binaries for the boards.
+cross:
+	GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/cmeos-linux-arm64 ./cmd/cmeos
+	GOOS=linux GOARCH=arm GOARM=7 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/cmeos-linux-arm ./cmd/cmeos
+	@file bin/cmeos-linux-arm64 bin/cmeos-linux-arm 2>/dev/null || true
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed (scripts/deps installs it)"; fi
+
+# A short run of every fuzz target (FUZZTIME each).
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin

@@ -1,0 +1,159 @@
+// Command cmeos is the firmware: it boots a board, loads nvram:startup-config,
+// starts the configured services and serves the IOS console.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"cmeos/board"
+	_ "cmeos/board/host"
+	"cmeos/ios/config"
+	"cmeos/ios/console"
+	"cmeos/drivers/serial"
+	"cmeos/ios/fs"
+	iterm "cmeos/ios/term"
+
+	// Features register themselves with ios/config.
+	_ "cmeos/ios/exec"
+	_ "cmeos/ios/interfaces"
+	_ "cmeos/ios/system"
+)
+
+// version is set at build time: -ldflags "-X main.version=..."
+var version = "dev"
+
+func main() {
+	boardName := flag.String("board", "host", "board definition ("+fmt.Sprint(board.Names())+")")
+	root := flag.String("root", "run", "host board: directory holding flash/ and nvram/ (created if missing)")
+	consoleDev := flag.String("console", "", "console: stdio or a serial device (default: the board's)")
+	baud := flag.Int("baud", 0, "console speed for a serial device (default: the board's)")
+	showVersion := flag.Bool("version", false, "print the version and exit")
+	flag.Parse()
+	if *showVersion {
+		fmt.Println("cmeos", version)
+		return
+	}
+	b, err := board.Lookup(*boardName, board.Options{Root: *root})
+	if err != nil {
+		fatal(err)
+	}
+	if *consoleDev != "" {
+		b.Console = *consoleDev
+	}
+	if *baud != 0 {
+		b.Baud = *baud
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	in, out, interactive, restore, err := openConsole(b)
+	if err != nil {
+		fatal(err)
+	}
+	width, length := 80, 24
+	if interactive {
+		if f, ok := out.(*os.File); ok {
+			if w, h, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+				width, length = w, h
+			}
+		}
+	}
+	err = run(ctx, b, consoleIO{in: in, out: out, interactive: interactive, width: width, length: length})
+	restore()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "cmeos:", err)
+	os.Exit(1)
+}
+
+// run boots the board and serves the console until its input ends, the
+// session logs out, or a signal arrives. `reload` tears the system down and
+// boots it again from startup-config on the same console.
+func run(ctx context.Context, b board.Board, cio consoleIO) error {
+	store, err := fs.New("flash",
+		fs.Mount{Prefix: "flash", Dir: b.FlashDir, Kind: fs.KindDisk, Size: b.FlashSize},
+		fs.Mount{Prefix: "slot0", AliasOf: "flash", Kind: fs.KindDisk},
+		fs.Mount{Prefix: "nvram", Dir: b.NVRAMDir, Kind: fs.KindNVRAM, Size: b.NVRAMSize},
+	)
+	if err != nil {
+		return fmt.Errorf("mounting storage: %w", err)
+	}
+	defer store.Close()
+
+	t := iterm.New(iterm.Config{In: cio.in, Out: cio.out, Interactive: cio.interactive, Width: cio.width, Length: cio.length})
+	defer t.Close()
+
+	for {
+		reload := make(chan struct{}, 1)
+		sys := config.New(config.Options{FS: store, Board: b.Name, Version: version, Now: cio.now,
+			Reload: func() { reload <- struct{}{} }})
+		sys.Boot(t)
+		sctx, cancel := context.WithCancel(ctx)
+		sess := console.New(sctx, sys, t, console.Options{Name: "console", Console: true})
+		done := make(chan error, 1)
+		go func() { done <- sess.Run(sctx) }()
+		var err error
+		reloading := false
+		select {
+		case err = <-done:
+		case <-reload:
+			reloading = true
+			cancel()
+			<-done
+		}
+		cancel()
+		sys.Close()
+		if !reloading {
+			if errors.Is(err, io.EOF) || errors.Is(err, console.ErrClosed) {
+				return nil
+			}
+			return err
+		}
+		fmt.Fprintf(t, "\n\nSystem Bootstrap, cmeos %s\nRestarting from nvram:startup-config ...\n\n", version)
+	}
+}
+
+// consoleIO is the console's streams and what is known of its terminal.
+type consoleIO struct {
+	in            io.Reader
+	out           io.Writer
+	interactive   bool
+	width, length int
+	now           func() time.Time // nil: the real clock (tests fix it)
+}
+
+// openConsole returns the console streams; restore undoes raw mode.
+func openConsole(b board.Board) (in io.Reader, out io.Writer, interactive bool, restore func(), err error) {
+	restore = func() {}
+	if b.Console == "" || b.Console == "stdio" {
+		if term.IsTerminal(int(os.Stdin.Fd())) {
+			st, err := term.MakeRaw(int(os.Stdin.Fd()))
+			if err != nil {
+				return nil, nil, false, nil, fmt.Errorf("console raw mode: %w", err)
+			}
+			restore = func() { term.Restore(int(os.Stdin.Fd()), st) }
+			return os.Stdin, os.Stdout, true, restore, nil
+		}
+		return os.Stdin, os.Stdout, false, restore, nil
+	}
+	port, err := openSerial(b.Console, b.Baud)
+	if err != nil {
+		return nil, nil, false, nil, err
+	}
+	return port, port, true, func() { port.Close() }, nil
+}
+
+func openSerial(dev string, baud int) (io.ReadWriteCloser, error) { return serial.Open(dev, baud) }
