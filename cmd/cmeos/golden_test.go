@@ -38,8 +38,15 @@ var update = flag.Bool("update", false, "rewrite the output sections of testdata
 // Files named *.files.txt are not transcripts: see TestGolden.
 type transcript struct {
 	header string
+	files  []seedFile
 	boots  []boot
 	output string
+}
+
+// seedFile is a file placed under the root before the first boot
+// ("=== file nvram/startup-config"), e.g. a damaged startup-config.
+type seedFile struct {
+	path, content string
 }
 
 type boot struct {
@@ -53,9 +60,15 @@ func parseTranscript(b []byte) (transcript, error) {
 	var header strings.Builder
 	inOutput := false
 	var out strings.Builder
+	var file *seedFile
 	for _, line := range strings.SplitAfter(string(b), "\n") {
 		switch {
+		case strings.HasPrefix(line, "=== file "):
+			t.files = append(t.files, seedFile{path: strings.TrimSpace(strings.TrimPrefix(line, "=== file "))})
+			file = &t.files[len(t.files)-1]
+			continue
 		case strings.HasPrefix(line, "=== input"):
+			file = nil
 			t.boots = append(t.boots, boot{interactive: strings.Contains(line, "interactive")})
 			cur = &strings.Builder{}
 			inOutput = false
@@ -65,6 +78,8 @@ func parseTranscript(b []byte) (transcript, error) {
 			continue
 		}
 		switch {
+		case file != nil:
+			file.content += line
 		case inOutput:
 			out.WriteString(line)
 		case len(t.boots) == 0:
@@ -198,10 +213,23 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			got := runBoots(t, t.TempDir(), tr.boots)
+			root := t.TempDir()
+			for _, f := range tr.files {
+				p := filepath.Join(root, filepath.FromSlash(f.path))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(f.content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := runBoots(t, root, tr.boots)
 			if *update {
 				var b strings.Builder
 				b.WriteString(tr.header)
+				for _, f := range tr.files {
+					b.WriteString("=== file " + f.path + "\n" + f.content)
+				}
 				for _, bt := range tr.boots {
 					if bt.interactive {
 						b.WriteString("=== input interactive\n")

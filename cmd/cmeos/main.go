@@ -17,9 +17,9 @@ import (
 
 	"cmeos/board"
 	_ "cmeos/board/host"
+	"cmeos/drivers/serial"
 	"cmeos/ios/config"
 	"cmeos/ios/console"
-	"cmeos/drivers/serial"
 	"cmeos/ios/fs"
 	iterm "cmeos/ios/term"
 
@@ -84,6 +84,7 @@ func fatal(err error) {
 // boots it again from startup-config on the same console.
 func run(ctx context.Context, b board.Board, cio consoleIO) error {
 	store, err := fs.New("flash",
+		fs.Mount{Prefix: "system", Kind: fs.KindOpaque},
 		fs.Mount{Prefix: "flash", Dir: b.FlashDir, Kind: fs.KindDisk, Size: b.FlashSize},
 		fs.Mount{Prefix: "slot0", AliasOf: "flash", Kind: fs.KindDisk},
 		fs.Mount{Prefix: "nvram", Dir: b.NVRAMDir, Kind: fs.KindNVRAM, Size: b.NVRAMSize},
@@ -105,14 +106,21 @@ func run(ctx context.Context, b board.Board, cio consoleIO) error {
 		sess := console.New(sctx, sys, t, console.Options{Name: "console", Console: true})
 		done := make(chan error, 1)
 		go func() { done <- sess.Run(sctx) }()
+		// The console that typed `reload` has stopped by itself; a reload
+		// from another line (SSH) must stop this console too.
 		var err error
 		reloading := false
 		select {
 		case err = <-done:
+			select {
+			case <-reload:
+				reloading = true
+			default:
+			}
 		case <-reload:
 			reloading = true
 			cancel()
-			<-done
+			err = <-done
 		}
 		cancel()
 		sys.Close()

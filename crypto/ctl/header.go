@@ -298,6 +298,8 @@ func verifySignature(b []byte, h *Header, l headerLayout, pub crypto.PublicKey) 
 	if h.SignatureAlgorithm != signatureAlgorithmRSA {
 		return fmt.Errorf("ctl: unsupported SIGNATURE_ALGORITHM %d", h.SignatureAlgorithm)
 	}
+	// SHA-256 (code 2) is accepted although certutils neither writes nor
+	// reads it: the code is defined (§2.2) and the hash is sound.
 	hash := h.HashAlgorithm.Hash()
 	if hash == 0 || !hash.Available() {
 		return fmt.Errorf("ctl: unsupported HASH_ALGORITHM %d", h.HashAlgorithm)

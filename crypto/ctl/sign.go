@@ -143,7 +143,9 @@ func signBytes(signer crypto.Signer, hash crypto.Hash, b []byte, sigLen int) ([]
 // encoded file.
 //
 // hash is crypto.SHA1 (what every phone accepts) or crypto.SHA512; the key
-// must be RSA of 512, 1024, 2048 or 4096 bits (§2.2). filename is the
+// must be RSA of 512, 1024, 2048 or 4096 bits (§2.2), and Go's crypto/rsa
+// refuses 512-bit keys, for signing and verifying, unless the program runs
+// with GODEBUG=rsa1024min=0. filename is the
 // generic name the phone requests, "CTLFile.tlv" or "ITLFile.tlv", even for
 // a per-phone file (§2.8). now is stored as TIMESTAMP, in whole seconds.
 //

@@ -19,8 +19,11 @@ type File struct {
 // roles appears once per role (seed 001 lists the TFTP server's certificate
 // as SAST and as TFTP).
 //
-// Every element except ROLE is optional; a field at its zero value is not
-// written, and a zero-length element decodes to the zero value. certutils
+// Every element except ROLE is optional: a field at its zero value is not
+// written. Decoding maps an element to the zero value when its value is
+// empty (a lone NUL for text, 0 for HASH_ALGORITHM), so such an element is
+// dropped if the record is encoded again; the format gives it no meaning,
+// and the signature is always checked on the original bytes. certutils
 // writes SubjectName, IssuerName, SerialNumber, Role, PublicKey, Signature
 // and Certificate (see [RecordFromCertificate]); DNSName, IPAddress,
 // CertificateHash and HashAlgorithm appear in CUCM-made files, whose

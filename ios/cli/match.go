@@ -49,6 +49,7 @@ type argVal struct {
 	name  string // argument name, or the keyword
 	value string // argument value, or the full keyword
 	kw    bool
+	off   int // byte offset of the word in the line
 }
 
 // state is one way the words so far can be read.
@@ -160,7 +161,7 @@ func (m *Mode) match(line string, words []word, priv int) result {
 		live = live[:0:0]
 		lineConsumed := false
 		for _, c := range chosen {
-			args := append(append([]argVal(nil), c.st.args...), argVal{name: nameOf(c.n), value: c.value, kw: c.n.kind == tkKeyword})
+			args := append(append([]argVal(nil), c.st.args...), argVal{name: nameOf(c.n), value: c.value, kw: c.n.kind == tkKeyword, off: w.off})
 			live = append(live, state{cmd: c.st.cmd, node: c.n, args: args})
 			if c.n.kind == tkLine {
 				lineConsumed = true

@@ -233,6 +233,11 @@ func (s *Session) run(st state, line string, filt *filter) bool {
 	if filt != nil {
 		filt.Close()
 	}
+	var inv *InvalidInputError
+	if errors.As(err, &inv) {
+		fmt.Fprintf(s.Out, "%s^\n%% Invalid input detected at '^' marker.\n\n", strings.Repeat(" ", s.PromptLen+inv.Pos))
+		return false
+	}
 	if err != nil {
 		msg := err.Error()
 		if !strings.HasSuffix(msg, "\n") {
@@ -309,6 +314,24 @@ func (c *Context) Int(name string, def int) int {
 		return def
 	}
 	return n
+}
+
+// InvalidInputError makes the engine print the IOS invalid-input error with
+// the '^' marker at byte Pos of the line.
+type InvalidInputError struct{ Pos int }
+
+func (e *InvalidInputError) Error() string { return "% Invalid input detected at '^' marker." }
+
+// InvalidInput reports that the named argument, though well-formed for its
+// type, is not acceptable (an unknown interface type, say): the marker
+// points at it.
+func (c *Context) InvalidInput(name string) error {
+	for _, a := range c.args {
+		if a.name == name {
+			return &InvalidInputError{Pos: a.off}
+		}
+	}
+	return &InvalidInputError{}
 }
 
 // Line returns the line as typed.

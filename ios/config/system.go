@@ -146,6 +146,7 @@ func New(opts Options) *System {
 		s.byName[r.Name] = f
 	}
 	if s.FS != nil {
+		s.FS.SetClock(s.Now)
 		s.FS.RegisterVirtual("system", "running-config", func() ([]byte, error) {
 			// Read while a command runs (copy system:running-config ...): the lock is held.
 			return []byte(s.renderBody()), nil

@@ -286,5 +286,7 @@ func reload(c *cli.Context, sys *config.System) error {
 	if sys.Opts.Reload != nil {
 		sys.Opts.Reload()
 	}
+	// This console stops reading now; the board reboots or the host restarts the system.
+	c.Session.Close()
 	return nil
 }

@@ -105,7 +105,12 @@ func registerFileCommands(sys *config.System) {
 		if err != nil {
 			return parseError("removing directory", c.String("url"), err)
 		}
-		if ok, err := c.Confirm(fmt.Sprintf("Remove directory filename [%s]?", p.Name)); err == nil && !ok {
+		name, err := askName(c, "Remove directory filename", p.Name)
+		if err != nil {
+			return nil
+		}
+		p.Name = name
+		if ok, err := c.Confirm(fmt.Sprintf("Delete %s? [confirm]", slash(p))); err == nil && !ok {
 			return nil
 		}
 		if err := sys.FS.Remove(p); err != nil {

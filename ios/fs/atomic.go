@@ -20,13 +20,15 @@ type dirFS interface {
 	Remove(name string) error
 }
 
+var _ dirFS = (*os.Root)(nil)
+
 // hostFS is the host file system, for WriteFileAtomic.
 type hostFS struct{}
 
 func (hostFS) OpenFile(name string, flag int, perm os.FileMode) (*os.File, error) {
 	return os.OpenFile(name, flag, perm)
 }
-func (hostFS) Open(name string) (*os.File, error) { return os.Open(name) }
+func (hostFS) Open(name string) (*os.File, error)   { return os.Open(name) }
 func (hostFS) Rename(oldname, newname string) error { return os.Rename(oldname, newname) }
 func (hostFS) Remove(name string) error             { return os.Remove(name) }
 

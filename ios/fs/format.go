@@ -12,14 +12,18 @@ import (
 	"unicode/utf8"
 )
 
-// Formats of dir (IOS 15 style). A line is
+// Formats of dir (IOS 15 style):
+//
+//	Directory of flash:/
 //
 //	    1  -rw-     1823392  Oct 25 2006 07:19:39 +00:00  music-on-hold.au
 //
-// index right-aligned in 5 columns, two spaces, the 4-character mode, a
-// space, the size right-aligned in 11, two spaces, the date (always UTC,
-// 27 characters; "<no date>" right-aligned in that width when the time is
-// unknown), two spaces and the name.
+//	64016384 bytes total (40173568 bytes free)
+//
+// An entry line has the index right-aligned in 5 columns, two spaces, the
+// 4-character mode, a space, the size right-aligned in 11, two spaces, the
+// date (always UTC, 27 characters; "<no date>" right-aligned in that width
+// when the time is unknown), two spaces and the name.
 const (
 	dirLine       = "%5d  %s %11d  %27s  %s\n"
 	dirTimeLayout = "Jan _2 2006 15:04:05 -07:00" // -07:00 prints "+00:00" in UTC, where Z07:00 would print "Z"

@@ -22,12 +22,13 @@ package fs
 import (
 	"errors"
 	"fmt"
-	"maps"
 	iofs "io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-		"strings"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Kind is the type of a file system as printed by show file systems.
@@ -135,8 +136,17 @@ type Store struct {
 	mu       sync.RWMutex
 	mounts   []*mount // in show file systems order
 	byPrefix map[string]*mount
-	nvram    *mount                                     // owner of the private area, or nil
+	nvram    *mount                                       // owner of the private area, or nil
 	virt     map[*mount]map[string]func() ([]byte, error) // keyed by owner
+	now      func() time.Time                             // software clock for file times; nil: the host's
+}
+
+// SetClock makes files written from now on carry times from now (the
+// router's software clock) instead of the host's clock.
+func (s *Store) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
 }
 
 // New validates the mounts, creates their directories and returns a Store.

@@ -7,7 +7,6 @@ import (
 	"io"
 	iofs "io/fs"
 	"maps"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -176,7 +175,7 @@ func (s *Store) ReadFile(p Path) ([]byte, error) {
 	}
 	defer rc.Close()
 	var b bytes.Buffer
-	if size > 0 {
+	if size > 0 && size < 1<<30 { // int is 32 bits on the ARM boards
 		b.Grow(int(size))
 	}
 	if _, err := b.ReadFrom(rc); err != nil {
@@ -211,7 +210,22 @@ func (s *Store) writeTo(m *mount, name string, p Path, r io.Reader) (int64, erro
 		return 0, wrap("write", p, ErrIsDir)
 	}
 	n, err := atomicWrite(m.root, parent(name), name, m.filePerm(), r)
+	if err == nil {
+		s.stamp(m, name)
+	}
 	return n, wrap("write", p, err)
+}
+
+// stamp sets a written file's time from the software clock, so that dir
+// shows the router's time (clock set) rather than the host's.
+func (s *Store) stamp(m *mount, name string) {
+	s.mu.RLock()
+	now := s.now
+	s.mu.RUnlock()
+	if now != nil {
+		t := now()
+		m.root.Chtimes(name, t, t)
+	}
 }
 
 // Copy copies from to to, which may be on different file systems, and
@@ -258,6 +272,7 @@ func (s *Store) Mkdir(p Path) error {
 	if err := m.root.Mkdir(name, m.dirPerm()); err != nil {
 		return wrap("mkdir", p, err)
 	}
+	s.stamp(m, name)
 	return wrap("mkdir", p, syncDir(m.root, parent(name)))
 }
 
@@ -461,5 +476,3 @@ func (s *Store) Usage(prefix string) (total, free int64, err error) {
 	}
 	return m.Size, max(m.Size-used, 0), nil
 }
-
-var _ dirFS = (*os.Root)(nil)

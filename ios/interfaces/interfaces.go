@@ -117,7 +117,7 @@ func newFeature(sys *config.System) config.Feature {
 		Run: func(c *cli.Context) error {
 			name, err := CanonicalName(c.String("type"), c.String("unit"))
 			if err != nil {
-				return fmt.Errorf("%% Invalid input detected at '^' marker.")
+				return c.InvalidInput("type")
 			}
 			if c.Negate {
 				if strings.HasPrefix(name, "Loopback") || strings.Contains(name, ".") {
@@ -158,7 +158,8 @@ func newFeature(sys *config.System) config.Feature {
 		ip := netip.MustParseAddr(c.String("ip-addr"))
 		mask := netip.MustParseAddr(c.String("mask"))
 		if _, ok := MaskBits(mask); !ok {
-			return fmt.Errorf("Bad mask /%s for address %s", c.String("mask"), ip)
+			b := mask.As4()
+			return fmt.Errorf("Bad mask 0x%02X%02X%02X%02X for address %s", b[0], b[1], b[2], b[3], ip)
 		}
 		a := Address{IP: ip, Mask: mask, Secondary: c.Has("secondary")}
 		var keep []Address
