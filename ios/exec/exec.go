@@ -80,9 +80,9 @@ func newExec(sys *config.System) config.Feature {
 	clockHelp := map[string]string{"clock": "Manage the system clock", "set": "Set the time and date",
 		"time": "Current Time (hh:mm:ss)", "day": "Day of the month", "month": "Month of the year", "year": "Year"}
 	priv("clock set time:WORD day:<1-31> month:WORD year:<1993-2035>", clockHelp, false, func(c *cli.Context) error {
-		tm, err := parseClockSet(c.String("time"), c.Int("day", 1), c.String("month"), c.Int("year", 2000), system.Location(sys))
-		if err != nil {
-			return err
+		tm, bad := parseClockSet(c.String("time"), c.Int("day", 1), c.String("month"), c.Int("year", 2000), system.Location(sys))
+		if bad != "" {
+			return c.InvalidInput(bad)
 		}
 		old := sys.Now().In(system.Location(sys))
 		sys.SetClock(tm)
@@ -168,10 +168,11 @@ func FormatClock(t time.Time) string {
 	return "*" + t.Format("15:04:05.000 MST Mon Jan 2 2006")
 }
 
-func parseClockSet(hms string, day int, month string, year int, loc *time.Location) (time.Time, error) {
+// parseClockSet reads the clock set arguments; on error it names the bad one.
+func parseClockSet(hms string, day int, month string, year int, loc *time.Location) (time.Time, string) {
 	var hh, mm, ss int
 	if n, err := fmt.Sscanf(hms, "%d:%d:%d", &hh, &mm, &ss); n != 3 || err != nil || hh > 23 || mm > 59 || ss > 59 || hh < 0 || mm < 0 || ss < 0 {
-		return time.Time{}, fmt.Errorf("%% Invalid input detected at '^' marker.")
+		return time.Time{}, "time"
 	}
 	var mon time.Month
 	for m := time.January; m <= time.December; m++ {
@@ -181,13 +182,13 @@ func parseClockSet(hms string, day int, month string, year int, loc *time.Locati
 		}
 	}
 	if mon == 0 {
-		return time.Time{}, fmt.Errorf("%% Invalid input detected at '^' marker.")
+		return time.Time{}, "month"
 	}
 	t := time.Date(year, mon, day, hh, mm, ss, 0, loc)
 	if t.Day() != day {
-		return time.Time{}, fmt.Errorf("%% Invalid date")
+		return time.Time{}, "day"
 	}
-	return t, nil
+	return t, ""
 }
 
 // Uptime renders a duration the way IOS does: "1 week, 2 days, 3 hours, 4 minutes".

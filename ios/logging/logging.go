@@ -42,8 +42,9 @@ type Timestamps struct {
 	Uptime   bool // "uptime" instead of "datetime"
 	Msec     bool
 	Year     bool
-	Timezone bool // show-timezone
-	Disabled bool // no service timestamps log
+	Timezone  bool // show-timezone
+	Localtime bool // localtime: the clock timezone instead of UTC
+	Disabled  bool // no service timestamps log
 }
 
 // Sink receives formatted log lines (a console or a monitoring terminal).
@@ -67,7 +68,7 @@ type Logger struct {
 	nextSink     int
 	now          func() time.Time
 	boot         time.Time
-	zone         string
+	zone         *time.Location
 }
 
 type sinkEntry struct {
@@ -88,7 +89,7 @@ func New(now func() time.Time) *Logger {
 		bufferSize: DefaultBufferSize, bufferLevel: Debugging, buffered: true,
 		console: true, consoleLevel: Debugging, monitorLevel: Debugging,
 		stamps: Timestamps{Msec: true},
-		sinks:  map[int]sinkEntry{}, now: now, boot: now(), zone: "UTC",
+		sinks:  map[int]sinkEntry{}, now: now, boot: now(), zone: time.UTC,
 	}
 }
 
@@ -102,7 +103,7 @@ type Settings struct {
 	ConsoleLevel int
 	MonitorLevel int
 	Stamps       Timestamps
-	Zone         string // clock timezone name, shown with show-timezone
+	Zone         *time.Location // clock timezone, used with localtime
 }
 
 // Settings returns the current settings.
@@ -124,6 +125,9 @@ func (l *Logger) Apply(s Settings) {
 	l.buffered, l.bufferSize, l.bufferLevel = s.Buffered, s.BufferSize, s.BufferLevel
 	l.console, l.consoleLevel, l.monitorLevel = s.Console, s.ConsoleLevel, s.MonitorLevel
 	l.stamps, l.zone = s.Stamps, s.Zone
+	if l.zone == nil {
+		l.zone = time.UTC
+	}
 	l.trim()
 }
 
@@ -184,7 +188,10 @@ func (l *Logger) stamp() string {
 	if l.stamps.Disabled {
 		return ""
 	}
-	now := l.now()
+	now := l.now().UTC()
+	if l.stamps.Localtime {
+		now = now.In(l.zone)
+	}
 	if l.stamps.Uptime {
 		d := now.Sub(l.boot)
 		h := int(d.Hours())
@@ -203,7 +210,7 @@ func (l *Logger) stamp() string {
 	}
 	s := "*" + now.Format(layout)
 	if l.stamps.Timezone {
-		s += " " + l.zone
+		s += " " + now.Format("MST")
 	}
 	return s + ": "
 }

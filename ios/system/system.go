@@ -73,7 +73,8 @@ func newService(sys *config.System) config.Feature {
 		Syntax: "service timestamps { debug | log } [ uptime | datetime [ msec ] [ localtime ] [ show-timezone ] [ year ] ]",
 		Help:   help, Owner: "service", No: true, NoSyntax: "service timestamps { debug | log } [ uptime | datetime [ msec ] [ localtime ] [ show-timezone ] [ year ] ]",
 		Run: func(c *cli.Context) error {
-			ts := logging.Timestamps{Uptime: c.Has("uptime"), Msec: c.Has("msec"), Year: c.Has("year"), Timezone: c.Has("show-timezone")}
+			ts := logging.Timestamps{Uptime: c.Has("uptime"), Msec: c.Has("msec"), Year: c.Has("year"),
+				Timezone: c.Has("show-timezone"), Localtime: c.Has("localtime")}
 			if !c.Has("uptime") && !c.Has("datetime") {
 				ts.Uptime = true // IOS: "service timestamps log" alone means uptime
 			}
@@ -110,6 +111,9 @@ func renderStamps(kind string, t logging.Timestamps) string {
 	s := "service timestamps " + kind + " datetime"
 	if t.Msec {
 		s += " msec"
+	}
+	if t.Localtime {
+		s += " localtime"
 	}
 	if t.Timezone {
 		s += " show-timezone"
@@ -340,18 +344,18 @@ func newClock(sys *config.System) config.Feature {
 				*f = clock{zone: c.String("zone"), hours: c.Int("hours", 0), minute: c.Int("minutes", 0)}
 			}
 			st := sys.Log.Settings()
-			st.Zone = f.name()
+			st.Zone = f.location()
 			sys.Log.Apply(st)
 			return nil
 		}})
 	return f
 }
 
-func (f *clock) name() string {
+func (f *clock) location() *time.Location {
 	if f.zone == "" {
-		return "UTC"
+		return time.UTC
 	}
-	return f.zone
+	return time.FixedZone(f.zone, f.hours*3600+sign(f.hours)*f.minute*60)
 }
 
 func (f *clock) Render(r *config.Renderer) {
@@ -368,11 +372,10 @@ func (f *clock) Render(r *config.Renderer) {
 // Location returns the configured time zone (the lock must be held).
 func Location(sys *config.System) *time.Location {
 	f, _ := sys.Feature("clock").(*clock)
-	if f == nil || f.zone == "" {
+	if f == nil {
 		return time.UTC
 	}
-	off := f.hours*3600 + sign(f.hours)*f.minute*60
-	return time.FixedZone(f.zone, off)
+	return f.location()
 }
 
 func sign(h int) int {
