@@ -36,7 +36,8 @@ cross:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed (scripts/deps installs it)"; fi
+	@sc=$$(command -v staticcheck || echo "$$($(GO) env GOPATH)/bin/staticcheck"); \
+	if [ -x "$$sc" ]; then "$$sc" ./...; else echo "staticcheck not installed (scripts/deps installs it)"; fi
 
 # A short run of every fuzz target (FUZZTIME each).
 FUZZTIME ?= 10s

@@ -19,14 +19,13 @@ var filterKinds = []struct{ name, help string }{
 
 // filter is a line-oriented writer applying one output filter.
 type filter struct {
-	kind    string
-	re      *regexp.Regexp
-	out     io.Writer
-	buf     []byte
-	begun   bool // begin: a line has matched
-	inSect  bool // section: inside a matching section
-	count   int
-	stopped bool
+	kind   string
+	re     *regexp.Regexp
+	out    io.Writer
+	buf    []byte
+	begun  bool // begin: a line has matched
+	inSect bool // section: inside a matching section
+	count  int
 }
 
 // parseFilter reads `| kind regex` starting at the "|" word.

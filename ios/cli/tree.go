@@ -6,7 +6,6 @@ package cli
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -184,21 +183,4 @@ func (t *Tree) addBuiltins(m *Mode) {
 			c.unlocked(func() { c.Session.Do(v) })
 			return nil
 		}})
-}
-
-// keywordsAt lists the distinct keywords offered at the start of a mode
-// (used by tests and by help).
-func (m *Mode) keywordsAt() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range m.cmds {
-		for _, n := range c.start {
-			if n.kind == tkKeyword && !seen[n.text] {
-				seen[n.text] = true
-				out = append(out, n.text)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
 }

@@ -39,9 +39,9 @@ var LevelHelp = []string{
 
 // Timestamps selects how log lines are stamped (service timestamps log ...).
 type Timestamps struct {
-	Uptime   bool // "uptime" instead of "datetime"
-	Msec     bool
-	Year     bool
+	Uptime    bool // "uptime" instead of "datetime"
+	Msec      bool
+	Year      bool
 	Timezone  bool // show-timezone
 	Localtime bool // localtime: the clock timezone instead of UTC
 	Disabled  bool // no service timestamps log

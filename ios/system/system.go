@@ -52,11 +52,10 @@ func (f *version) Render(r *config.Renderer) { r.Line("version " + f.v) }
 
 // service holds the `service ...` lines.
 type service struct {
-	log, debug      logging.Timestamps
-	pwEncryption    bool
-	internal        bool
-	sys             *config.System
-	passwordChanged []func(on bool)
+	log, debug   logging.Timestamps
+	pwEncryption bool
+	internal     bool
+	sys          *config.System
 }
 
 func newService(sys *config.System) config.Feature {
