@@ -22,11 +22,6 @@ import (
 	"cmeos/ios/console"
 	"cmeos/ios/fs"
 	iterm "cmeos/ios/term"
-
-	// Features register themselves with ios/config.
-	_ "cmeos/ios/exec"
-	_ "cmeos/ios/interfaces"
-	_ "cmeos/ios/system"
 )
 
 // version is set at build time: -ldflags "-X main.version=..."

@@ -49,6 +49,8 @@ type Session struct {
 	// PromptLen is the width of the prompt the current line was typed after;
 	// the '^' marker of an error is indented by it.
 	PromptLen int
+	// After is called after every command, without the lock held.
+	After func()
 	// ConfigDone is called when the session leaves configuration mode.
 	ConfigDone func()
 	// Values lets features keep per-session settings (terminal monitor...).
@@ -232,6 +234,9 @@ func (s *Session) run(st state, line string, filt *filter) bool {
 	}
 	if filt != nil {
 		filt.Close()
+	}
+	if s.After != nil {
+		defer s.After()
 	}
 	var inv *InvalidInputError
 	if errors.As(err, &inv) {

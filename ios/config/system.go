@@ -122,6 +122,12 @@ type System struct {
 	dirty       map[string]bool
 	ctx         context.Context
 	cancel      context.CancelFunc
+
+	// subMu guards subs and pending (events.go); separate from mu so that
+	// Publish works with or without the configuration lock held.
+	subMu   sync.Mutex
+	subs    map[string][]func()
+	pending []string
 }
 
 // DefaultHostname is the IOS default host name.
@@ -210,6 +216,7 @@ func (s *System) NewSession(name string, priv int, out io.Writer, in cli.Input) 
 	sess.Hostname = s.Hostname
 	sess.Lock = s.Locker()
 	sess.Changed = func(owner string) { s.featureChanged(owner, name) }
+	sess.After = s.deliver
 	if name != "startup" {
 		sess.ConfigDone = func() { s.configured(name) }
 	}
@@ -279,6 +286,7 @@ func (s *System) Load(text string, out io.Writer) int {
 			s.reconcile(f.Name)
 		}
 	}
+	s.deliver()
 	return fails
 }
 

@@ -1,0 +1,10 @@
+package main
+
+// Every feature linked into the firmware. A feature package registers its
+// commands, state, rendering and service with ios/config in init; adding
+// one to cmeos is one line here.
+import (
+	_ "cmeos/ios/exec"
+	_ "cmeos/ios/interfaces"
+	_ "cmeos/ios/system"
+)
