@@ -4,7 +4,12 @@ package main
 // commands, state, rendering and service with ios/config in init; adding
 // one to cmeos is one line here.
 import (
+	_ "cmeos/crypto/keys"
+	_ "cmeos/ios/aaa"
+	_ "cmeos/ios/acl"
 	_ "cmeos/ios/exec"
 	_ "cmeos/ios/interfaces"
+	_ "cmeos/ios/line"
+	_ "cmeos/ios/sshd"
 	_ "cmeos/ios/system"
 )

@@ -44,13 +44,13 @@ func FuzzLoad(f *testing.F) {
 	f.Add("interface GigabitEthernet0/0\n ip address 1.2.3.4 255.255.255.0\nbanner motd ^C\nunterminated")
 	f.Add("hostname \xff\nclock timezone X 99\n\x00\x01")
 	f.Fuzz(func(t *testing.T, text string) {
-		sys := config.New(config.Options{Now: fixedClock()})
+		sys := config.New(config.Options{Now: fixedClock(), FS: newStore(t)})
 		defer sys.Close()
 		sys.Load(text, &bytes.Buffer{})
 		sys.Lock()
 		first := sys.RenderFeatures()
 		sys.Unlock()
-		again := config.New(config.Options{Now: fixedClock()})
+		again := config.New(config.Options{Now: fixedClock(), FS: newStore(t)})
 		defer again.Close()
 		var out bytes.Buffer
 		if n := again.Load(first, &out); n != 0 {

@@ -21,6 +21,7 @@ import (
 	"cmeos/ios/config"
 	"cmeos/ios/console"
 	"cmeos/ios/fs"
+	"cmeos/ios/line"
 	iterm "cmeos/ios/term"
 )
 
@@ -98,7 +99,10 @@ func run(ctx context.Context, b board.Board, cio consoleIO) error {
 			Reload: func() { reload <- struct{}{} }})
 		sys.Boot(t)
 		sctx, cancel := context.WithCancel(ctx)
-		sess := console.New(sctx, sys, t, console.Options{Name: "console", Console: true})
+		lines := line.FromSystem(sys)
+		conLine := lines.AttachConsole(sys.Now(), nil)
+		sess := console.New(sctx, sys, t, console.Options{Name: "console", Console: true, Line: conLine,
+			LineConfig: func() line.Config { sys.Lock(); defer sys.Unlock(); return lines.Console() }})
 		done := make(chan error, 1)
 		go func() { done <- sess.Run(sctx) }()
 		// The console that typed `reload` has stopped by itself; a reload

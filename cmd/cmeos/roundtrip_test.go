@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"cmeos/ios/config"
+	"cmeos/ios/fs"
 )
 
 // TestRenderParseRender is the config model's property: for every feature
@@ -15,7 +17,7 @@ import (
 // running-config, and the feature's example lines load without error and
 // change what is rendered.
 func TestRenderParseRender(t *testing.T) {
-	empty := config.New(config.Options{Now: fixedClock()})
+	empty := config.New(config.Options{Now: fixedClock(), FS: newStore(t)})
 	empty.Lock()
 	base := empty.RenderFeatures()
 	empty.Unlock()
@@ -50,9 +52,23 @@ func TestRenderParseRender(t *testing.T) {
 	})
 }
 
+// newStore gives a System its own flash: and nvram: in a temporary directory.
+func newStore(t testing.TB) *fs.Store {
+	t.Helper()
+	root := t.TempDir()
+	store, err := fs.New("flash",
+		fs.Mount{Prefix: "flash", Dir: filepath.Join(root, "flash"), Kind: fs.KindDisk, Size: 1 << 24},
+		fs.Mount{Prefix: "nvram", Dir: filepath.Join(root, "nvram"), Kind: fs.KindNVRAM, Size: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
 func load(t *testing.T, text string) string {
 	t.Helper()
-	sys := config.New(config.Options{Now: fixedClock()})
+	sys := config.New(config.Options{Now: fixedClock(), FS: newStore(t)})
 	defer sys.Close()
 	var out bytes.Buffer
 	if n := sys.Load(text, &out); n != 0 {

@@ -49,7 +49,8 @@ type argVal struct {
 	name  string // argument name, or the keyword
 	value string // argument value, or the full keyword
 	kw    bool
-	off   int // byte offset of the word in the line
+	off   int    // byte offset of the word in the line
+	alias string // name of the keyword's group (name:{ a | b })
 }
 
 // state is one way the words so far can be read.
@@ -103,6 +104,9 @@ func (m *Mode) match(line string, words []word, priv int) result {
 			live = append(live, state{cmd: c})
 		}
 	}
+	// finished holds readings whose LINE argument took the rest of the line;
+	// the other readings go on, and finish picks the best of all.
+	var finished []state
 	for i, w := range words {
 		type cand struct {
 			st    state
@@ -145,6 +149,9 @@ func (m *Mode) match(line string, words []word, priv int) result {
 		case len(exact) > 0:
 			chosen = append(exact, args...)
 		case len(kwSeen) > 1 && len(args) == 0:
+			if len(finished) > 0 {
+				return finish(nil, finished, len(words))
+			}
 			return result{kind: errAmbiguous, pos: w.off, word: i, live: live}
 		case len(kwSeen) > 1:
 			chosen = args
@@ -152,6 +159,9 @@ func (m *Mode) match(line string, words []word, priv int) result {
 			chosen = append(prefix, args...)
 		}
 		if len(chosen) == 0 {
+			if len(finished) > 0 {
+				return finish(nil, finished, len(words))
+			}
 			pos := w.off
 			if furthest > 0 && furthest < len(w.text) {
 				pos += furthest
@@ -159,30 +169,21 @@ func (m *Mode) match(line string, words []word, priv int) result {
 			return result{kind: errInvalid, pos: pos, word: i, live: live}
 		}
 		live = live[:0:0]
-		lineConsumed := false
 		for _, c := range chosen {
-			args := append(append([]argVal(nil), c.st.args...), argVal{name: nameOf(c.n), value: c.value, kw: c.n.kind == tkKeyword, off: w.off})
-			live = append(live, state{cmd: c.st.cmd, node: c.n, args: args})
+			args := append(append([]argVal(nil), c.st.args...), argVal{name: nameOf(c.n), value: c.value, kw: c.n.kind == tkKeyword, off: w.off, alias: c.n.alias})
+			st := state{cmd: c.st.cmd, node: c.n, args: args}
 			if c.n.kind == tkLine {
-				lineConsumed = true
+				finished = append(finished, st)
+			} else {
+				live = append(live, st)
 			}
-		}
-		if lineConsumed {
-			// LINE swallowed the rest: keep only the readings that did so.
-			var keep []state
-			for _, s := range live {
-				if s.node.kind == tkLine {
-					keep = append(keep, s)
-				}
-			}
-			return finish(keep, len(words))
 		}
 	}
-	return finish(live, len(words))
+	return finish(live, finished, len(words))
 }
 
-func finish(live []state, nwords int) result {
-	var done []state
+func finish(live, finished []state, nwords int) result {
+	done := append([]state(nil), finished...)
 	for _, s := range live {
 		if s.canEnd() {
 			done = append(done, s)
@@ -191,6 +192,7 @@ func finish(live []state, nwords int) result {
 	if len(done) == 0 {
 		return result{kind: errIncomplete, live: live, word: nwords}
 	}
+	live = append(live, finished...)
 	// Prefer readings with more keywords (more specific), then registration order.
 	sort.SliceStable(done, func(i, j int) bool {
 		ki, kj := countKW(done[i].args), countKW(done[j].args)

@@ -279,7 +279,7 @@ func (c *Context) Printf(format string, a ...any) { fmt.Fprintf(c.Out, format, a
 // named argument was given.
 func (c *Context) Has(name string) bool {
 	for _, a := range c.args {
-		if a.name == name {
+		if a.name == name || a.alias == name {
 			return true
 		}
 	}
@@ -290,7 +290,7 @@ func (c *Context) Has(name string) bool {
 // it returns the keyword in full.
 func (c *Context) String(name string) string {
 	for _, a := range c.args {
-		if a.name == name {
+		if a.name == name || a.alias == name {
 			return a.value
 		}
 	}

@@ -15,6 +15,8 @@ import (
 //	TYPE...          one or more of that argument
 //	[ a b | c ]      optional group of alternatives
 //	{ a | b c }      required choice
+//	{ a | b }...     one or more of the choices, in any order
+//	name:{ a | b }   a choice whose keyword is retrieved by name (Context.String("name") == "a")
 //
 // Help texts are looked up in Command.Help by argument name, then by the token
 // as written (keyword or TYPE).
@@ -37,6 +39,7 @@ type node struct {
 	kind     tokenKind
 	text     string // keyword, or the type as shown in help ("WORD", "<1-1825>")
 	name     string // argument name ("" for keywords)
+	alias    string // for keywords of a named group: the group's name
 	min, max int64
 	help     string
 	next     []*node
@@ -55,6 +58,7 @@ type elem struct {
 	repeat bool     // TYPE...
 	alts   [][]elem // group alternatives
 	opt    bool     // [ ] rather than { }
+	name   string   // name:{ ... }
 }
 
 func parseSyntax(s string) ([]elem, error) {
@@ -118,6 +122,11 @@ func (p *syntaxParser) seq() ([]elem, error) {
 		case "]", "}", "|":
 			return seq, nil
 		case "[", "{":
+			name := ""
+			if len(seq) > 0 && seq[len(seq)-1].alts == nil && strings.HasSuffix(seq[len(seq)-1].tok, ":") {
+				name = strings.TrimSuffix(seq[len(seq)-1].tok, ":")
+				seq = seq[:len(seq)-1]
+			}
 			p.pos++
 			var alts [][]elem
 			for {
@@ -142,7 +151,12 @@ func (p *syntaxParser) seq() ([]elem, error) {
 				}
 				break
 			}
-			seq = append(seq, elem{alts: alts, opt: t == "["})
+			e := elem{alts: alts, opt: t == "[", name: name}
+			if p.pos < len(p.toks) && p.toks[p.pos] == "..." {
+				e.repeat = true
+				p.pos++
+			}
+			seq = append(seq, e)
 		default:
 			p.pos++
 			e := elem{tok: t}
@@ -170,14 +184,42 @@ func (c *command) compileSeq(seq []elem, f follow) (follow, error) {
 
 func (c *command) compileElem(e elem, f follow) (follow, error) {
 	if e.alts != nil {
+		if e.name != "" {
+			saved := c.alias
+			c.alias = e.name
+			defer func() { c.alias = saved }()
+		}
+		inner := f
+		var loop *node
+		if e.repeat {
+			// Alternatives first end at a placeholder that is replaced by
+			// "the group again, or what follows" once the group's start is known.
+			loop = &node{}
+			inner = follow{nodes: []*node{loop}}
+			c.created = nil
+		}
 		var out follow
 		for _, alt := range e.alts {
-			s, err := c.compileSeq(alt, f)
+			s, err := c.compileSeq(alt, inner)
 			if err != nil {
 				return out, err
 			}
 			out.nodes = append(out.nodes, s.nodes...)
 			out.end = out.end || s.end
+		}
+		if e.repeat {
+			again := append(append([]*node{}, out.nodes...), f.nodes...)
+			for _, n := range c.created {
+				for i, x := range n.next {
+					if x == loop {
+						n.next = append(append(append([]*node{}, n.next[:i]...), again...), n.next[i+1:]...)
+						n.end = f.end
+						break
+					}
+				}
+			}
+			c.created = nil
+			out.end = false
 		}
 		if e.opt {
 			out.nodes = append(out.nodes, f.nodes...)
@@ -205,6 +247,7 @@ func (c *command) compileElem(e elem, f follow) (follow, error) {
 
 func (c *command) newNode(tok string) (*node, error) {
 	n := &node{cmd: c}
+	c.created = append(c.created, n)
 	name, typ := "", tok
 	if i := strings.IndexByte(tok, ':'); i > 0 && i < len(tok)-1 && !strings.HasPrefix(tok, "<") {
 		name, typ = tok[:i], tok[i+1:]
@@ -245,6 +288,9 @@ func (c *command) newNode(tok string) (*node, error) {
 			return nil, fmt.Errorf("cli: bad keyword %q", typ)
 		}
 		n.kind = tkKeyword
+	}
+	if n.kind == tkKeyword {
+		n.alias = c.alias
 	}
 	if n.kind != tkKeyword {
 		n.name = name

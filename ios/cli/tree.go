@@ -52,10 +52,13 @@ type Command struct {
 // command is a compiled Command.
 type command struct {
 	Command
-	mode    *Mode
-	start   []*node
-	negated bool // this graph is the no/default form (after the leading "no")
-	order   int
+	mode     *Mode
+	start    []*node
+	negated  bool   // this graph is the no/default form (after the leading "no")
+	compiled string // the syntax compiled (with "no "/"default " for those forms)
+	order    int
+	alias    string  // while compiling: the enclosing named group
+	created  []*node // while compiling a repeated group: its nodes
 }
 
 // Mode is a CLI mode: its prompt and its commands.
@@ -130,7 +133,7 @@ func (t *Tree) compile(m *Mode, c Command, syntax string, negated bool) {
 	if err == nil && len(seq) == 0 {
 		err = fmt.Errorf("empty syntax")
 	}
-	cmd := &command{Command: c, mode: m, negated: negated, order: t.count}
+	cmd := &command{Command: c, mode: m, negated: negated, order: t.count, compiled: syntax}
 	t.count++
 	var f follow
 	if err == nil {
@@ -143,6 +146,14 @@ func (t *Tree) compile(m *Mode, c Command, syntax string, negated bool) {
 		panic(fmt.Sprintf("cli: command %q: %v", syntax, err))
 	}
 	cmd.start = f.nodes
+	// A command with the same syntax replaces the earlier one, so a mode can
+	// override a built-in such as exit.
+	for i, x := range m.cmds {
+		if x.compiled == syntax {
+			m.cmds[i] = cmd
+			return
+		}
+	}
 	m.cmds = append(m.cmds, cmd)
 }
 

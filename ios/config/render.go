@@ -12,6 +12,7 @@ const (
 	OrderService      = 200
 	OrderHostname     = 300
 	OrderBoot         = 400
+	OrderEnable       = 450
 	OrderCard         = 500
 	OrderLogging      = 600
 	OrderAAA          = 700
@@ -28,6 +29,7 @@ const (
 	OrderController   = 1800
 	OrderInterface    = 1900
 	OrderIPRoute      = 2000
+	OrderACL          = 2050
 	OrderIPHTTP       = 2100
 	OrderTFTP         = 2200
 	OrderRadius       = 2300

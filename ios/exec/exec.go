@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"cmeos/ios/aaa"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/logging"
@@ -61,8 +62,28 @@ func newExec(sys *config.System) config.Feature {
 			c.Session.Priv = cli.PrivUser
 			return nil
 		}
-		c.Session.Priv = cli.PrivMax
-		return nil
+		if c.Session.Priv >= cli.PrivMax {
+			return nil
+		}
+		if !aaa.EnableConfigured(sys) {
+			// IOS lets the console in without an enable password, not a vty.
+			if strings.HasPrefix(c.Session.Name, "vty") {
+				return fmt.Errorf("%% No password set")
+			}
+			c.Session.Priv = cli.PrivMax
+			return nil
+		}
+		for range 3 {
+			pw, err := c.AskSecret("Password: ")
+			if err != nil {
+				return nil
+			}
+			if aaa.VerifyEnable(sys, pw) {
+				c.Session.Priv = cli.PrivMax
+				return nil
+			}
+		}
+		return fmt.Errorf("%% Bad secrets")
 	})
 	user("disable", h, func(c *cli.Context) error { c.Session.Priv = cli.PrivUser; return nil })
 	for _, kw := range []string{"exit", "logout", "quit"} {

@@ -8,6 +8,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha1"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"strings"
@@ -99,6 +100,23 @@ func NewMasterKey(key string) (*MasterKey, error) {
 
 // String returns a fixed text so that printing a MasterKey never reveals
 // key material.
+// Equal reports whether key is this master key; a nil MasterKey equals nothing.
+func (k *MasterKey) Equal(key string) bool {
+	if k == nil {
+		return false
+	}
+	o, err := NewMasterKey(key)
+	if err != nil {
+		return false
+	}
+	// Compare the ciphers by their image of a fixed block: the derived key
+	// itself is not kept outside the cipher.
+	var zero, a, b [aes.BlockSize]byte
+	k.block.Encrypt(a[:], zero[:])
+	o.block.Encrypt(b[:], zero[:])
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
 func (k *MasterKey) String() string { return "pwtype.MasterKey{redacted}" }
 
 // GoString is like String, for the %#v verb.

@@ -1,0 +1,337 @@
+package sshd
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"cmeos/ios/aaa"
+	"cmeos/ios/cli"
+	"cmeos/ios/console"
+	"cmeos/ios/line"
+	"cmeos/ios/logging"
+	"cmeos/ios/term"
+)
+
+// conn is one SSH connection: it owns one vty line.
+type conn struct {
+	id   int
+	line int // vty number
+	nc   net.Conn
+	peer netip.Addr
+
+	// mu guards user, st and algo.
+	mu   sync.Mutex
+	user string
+	st   string
+	algo ssh.NegotiatedAlgorithms
+}
+
+func (c *conn) state() (string, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st, c.user
+}
+
+func (c *conn) set(st, user string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.st = st
+	if user != "" {
+		c.user = user
+	}
+}
+
+func (c *conn) close() { c.nc.Close() }
+
+// handle runs one connection from accept to close: line allocation,
+// access-class, handshake with the time-out, authentication, channels.
+func (f *Server) handle(ctx context.Context, nc net.Conn) {
+	defer nc.Close()
+	peer := netip.Addr{}
+	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		peer, _ = netip.AddrFromSlice(ta.IP)
+		peer = peer.Unmap()
+	}
+	lines := line.FromSystem(f.sys)
+	ls, lcfg, err := lines.AttachVTY("ssh", peer, f.sys.Now(), func() { nc.Close() })
+	if err != nil {
+		// All vty lines busy (or none accepts SSH): refuse, as IOS does.
+		return
+	}
+	defer lines.Detach(ls)
+	if !lines.PermitsFrom(lcfg, peer) {
+		f.sys.Log.Logf(logging.Notifications, "SEC_LOGIN", "ACCESS_CLASS", "Connection from %s to %s refused by access-class %d", peer, ls.Name, lcfg.AccessClass)
+		return
+	}
+	cfg := f.settings()
+	c := &conn{line: ls.Line - line.LineVTYBase, nc: nc, peer: peer, st: "Session started"}
+	f.mu.Lock()
+	c.id = f.nextConn
+	f.nextConn++
+	f.conns[c] = true
+	hostKey := f.hostKey
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.conns, c)
+		f.mu.Unlock()
+	}()
+
+	sc := &ssh.ServerConfig{MaxAuthTries: cfg.Retries + 1, ServerVersion: "SSH-2.0-Cisco-1.25"}
+	if cfg.Retries == 0 {
+		sc.MaxAuthTries = 1
+	}
+	logins := map[string]aaa.Login{}
+	var loginMu sync.Mutex
+	remember := func(user string, l aaa.Login) {
+		loginMu.Lock()
+		logins[user] = l
+		loginMu.Unlock()
+	}
+	switch lcfg.Login {
+	case "":
+		sc.NoClientAuth = true
+	case "line":
+		sc.PasswordCallback = func(m ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
+			c.set("Authenticating", m.User())
+			if lcfg.Password != nil && string(pw) == lcfg.Password.Plain() {
+				remember(m.User(), aaa.Login{User: m.User(), Priv: 1})
+				return nil, nil
+			}
+			f.delay(ctx)
+			return nil, errors.New("password rejected")
+		}
+	default:
+		sc.PasswordCallback = func(m ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
+			c.set("Authenticating", m.User())
+			l, err := aaa.CheckLocal(f.sys, m.User(), string(pw), peer.String())
+			if err != nil {
+				f.delay(ctx)
+				return nil, errors.New("password rejected")
+			}
+			remember(m.User(), l)
+			return nil, nil
+		}
+		sc.PublicKeyCallback = func(m ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+			c.set("Authenticating", m.User())
+			h := hashKey(key)
+			for _, k := range cfg.Pubkeys[m.User()] {
+				if k == h {
+					remember(m.User(), aaa.Login{User: m.User(), Priv: userPriv(f, m.User())})
+					return nil, nil
+				}
+			}
+			return nil, errors.New("key not authorized")
+		}
+	}
+	sc.AddHostKey(hostKey)
+
+	// The authentication time-out covers the whole handshake, as IOS's does.
+	nc.SetDeadline(time.Now().Add(cfg.Timeout))
+	sconn, chans, reqs, err := ssh.NewServerConn(nc, sc)
+	if err != nil {
+		if m := (*ssh.ServerAuthError)(nil); errors.As(err, &m) || strings.Contains(err.Error(), "auth") {
+			_, user := c.state()
+			f.sys.Log.Logf(logging.Notifications, "SSH", "SSH2_USERAUTH", "User '%s' authentication for SSH2 Session from %s (tty = %d) Failed", user, peer, c.line)
+		}
+		return
+	}
+	defer sconn.Close()
+	nc.SetDeadline(time.Time{})
+	if am, ok := sconn.Conn.(ssh.AlgorithmsConnMetadata); ok {
+		c.mu.Lock()
+		c.algo = am.Algorithms()
+		c.mu.Unlock()
+	}
+	loginMu.Lock()
+	login, ok := logins[sconn.User()]
+	loginMu.Unlock()
+	if !ok {
+		login = aaa.Login{User: sconn.User(), Priv: 1}
+	}
+	c.set("Session started", sconn.User())
+	lines.SetUser(ls, sconn.User())
+	f.sys.Log.Logf(logging.Notifications, "SSH", "SSH2_USERAUTH", "User '%s' authentication for SSH2 Session from %s (tty = %d) using crypto cipher '%s', hmac '%s' Succeeded",
+		sconn.User(), peer, c.line, c.algo.Read.Cipher, macName(c.algo.Read.MAC))
+	defer f.sys.Log.Logf(logging.Notifications, "SSH", "SSH2_CLOSE", "SSH2 Session from %s (tty = %d) for user '%s' using crypto cipher '%s', hmac '%s' closed",
+		peer, c.line, sconn.User(), c.algo.Read.Cipher, macName(c.algo.Read.MAC))
+	go ssh.DiscardRequests(reqs)
+
+	// One session channel per connection: a vty line serves one session.
+	served := false
+	for nch := range chans {
+		if nch.ChannelType() != "session" || served {
+			nch.Reject(ssh.Prohibited, "only one session channel per connection")
+			continue
+		}
+		ch, creqs, err := nch.Accept()
+		if err != nil {
+			return
+		}
+		served = true
+		f.session(ctx, ch, creqs, ls, login, lcfg)
+		ch.CloseWrite()
+		ch.Close()
+		// Let the client close the connection after it has seen the channel
+		// close, so it does not report a broken pipe; bounded by a timer.
+		waited := make(chan struct{})
+		go func() { sconn.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-time.After(5 * time.Second):
+		case <-ctx.Done():
+		}
+		return
+	}
+}
+
+// macName shows the MAC, or the AEAD cipher's own integrity as IOS names none.
+func macName(m string) string {
+	if m == "" {
+		return "none"
+	}
+	return m
+}
+
+func userPriv(f *Server, user string) int {
+	// Public-key logins get the privilege of the local user of that name.
+	f.sys.Lock()
+	defer f.sys.Unlock()
+	return aaa.UserPrivilege(f.sys, user)
+}
+
+func (f *Server) delay(ctx context.Context) {
+	if d := aaa.FailureDelay(f.sys); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// session serves one session channel: it waits for pty-req, shell or exec.
+func (f *Server) session(ctx context.Context, ch ssh.Channel, reqs <-chan *ssh.Request, ls *line.Session, login aaa.Login, lcfg line.Config) {
+	var (
+		pty           bool
+		width, height = 80, 24
+		t             *term.Terminal
+	)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	for {
+		var req *ssh.Request
+		select {
+		case req = <-reqs:
+		case <-done:
+			return
+		case <-sctx.Done():
+			return
+		}
+		if req == nil {
+			return
+		}
+		switch req.Type {
+		case "pty-req":
+			pty = true
+			if w, h, ok := parsePty(req.Payload); ok {
+				width, height = w, h
+			}
+			req.Reply(true, nil)
+		case "window-change":
+			if len(req.Payload) >= 8 && t != nil {
+				t.SetWidth(int(binary.BigEndian.Uint32(req.Payload)))
+			}
+		case "env":
+			req.Reply(true, nil)
+		case "shell":
+			req.Reply(true, nil)
+			t = term.New(term.Config{In: ch, Out: ch, Interactive: pty, Width: width, Length: height})
+			go func() {
+				defer close(done)
+				defer t.Close()
+				lines := line.FromSystem(f.sys)
+				n := ls.Line - line.LineVTYBase
+				s := console.New(sctx, f.sys, t, console.Options{Name: ls.Name, Line: ls, Authenticated: &login,
+					LineConfig: func() line.Config { f.sys.Lock(); defer f.sys.Unlock(); return lines.VTY(n) }})
+				s.Run(sctx)
+				ch.SendRequest("exit-status", false, []byte{0, 0, 0, 0})
+				ch.Close()
+			}()
+		case "exec":
+			cmd := ""
+			if len(req.Payload) >= 4 {
+				n := binary.BigEndian.Uint32(req.Payload)
+				if int(n) <= len(req.Payload)-4 {
+					cmd = string(req.Payload[4 : 4+n])
+				}
+			}
+			req.Reply(true, nil)
+			f.exec(ch, ls, login, lcfg, cmd)
+			ch.SendRequest("exit-status", false, []byte{0, 0, 0, 0})
+			return
+		default:
+			if req.WantReply {
+				req.Reply(false, nil)
+			}
+		}
+	}
+}
+
+// exec runs the commands of an `ssh host 'command'` request, output only.
+func (f *Server) exec(ch ssh.Channel, ls *line.Session, login aaa.Login, lcfg line.Config, cmd string) {
+	priv := login.Priv
+	if lcfg.Privilege > priv {
+		priv = lcfg.Privilege
+	}
+	if priv < cli.PrivMax {
+		priv = cli.PrivUser
+	}
+	out := &crlfWriter{w: ch}
+	sess := f.sys.NewSession(ls.Name, priv, out, nil)
+	for _, l := range strings.Split(cmd, ";") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		sess.PromptLen = 0
+		sess.Execute(strings.TrimSpace(l))
+		if sess.Closed() {
+			break
+		}
+	}
+}
+
+// crlfWriter turns "\n" into "\r\n" as a vty line does.
+type crlfWriter struct {
+	w interface{ Write([]byte) (int, error) }
+}
+
+func (c *crlfWriter) Write(p []byte) (int, error) {
+	_, err := c.w.Write([]byte(strings.ReplaceAll(string(p), "\n", "\r\n")))
+	return len(p), err
+}
+
+func parsePty(b []byte) (w, h int, ok bool) {
+	if len(b) < 4 {
+		return 0, 0, false
+	}
+	n := int(binary.BigEndian.Uint32(b))
+	if len(b) < 4+n+16 {
+		return 0, 0, false
+	}
+	b = b[4+n:]
+	w = int(binary.BigEndian.Uint32(b))
+	h = int(binary.BigEndian.Uint32(b[4:]))
+	if w <= 0 || w > 1000 || h < 0 || h > 1000 {
+		return 0, 0, false
+	}
+	return w, h, true
+}
