@@ -132,11 +132,17 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 }
 
+// lineConfig returns the line's configuration with the login method that
+// applies (line.EffectiveLogin).
 func (s *Session) lineConfig() line.Config {
 	if s.opts.LineConfig == nil {
 		return line.Config{}
 	}
-	return s.opts.LineConfig()
+	cfg := s.opts.LineConfig()
+	s.sys.Lock()
+	defer s.sys.Unlock()
+	cfg.Login = line.EffectiveLogin(s.sys, cfg, s.opts.Console)
+	return cfg
 }
 
 func (s *Session) runOnce(ctx context.Context) error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -331,6 +332,33 @@ func (f *Lines) VTYCount() int { return f.vtys }
 
 // VTY returns a vty line's configuration (lock held).
 func (f *Lines) VTY(n int) Config { return f.vty[n] }
+
+// EffectiveLogin returns the login method that applies to a line: its own
+// `login` setting, or with aaa new-model the line's `login authentication
+// LIST` or the default list (local, line, none; other methods such as
+// RADIUS groups are not supported and fall back to local users). A vty
+// without any list uses local users, the console none. Lock held.
+func EffectiveLogin(sys *config.System, cfg Config, console bool) string {
+	if !aaa.NewModel(sys) {
+		return cfg.Login
+	}
+	list := "default"
+	if strings.HasPrefix(cfg.Login, "authentication ") {
+		list = strings.TrimPrefix(cfg.Login, "authentication ")
+	}
+	methods := aaa.LoginMethods(sys, list)
+	switch {
+	case len(methods) == 0 && console:
+		return ""
+	case len(methods) == 0:
+		return "local"
+	case methods[0] == "none":
+		return ""
+	case methods[0] == "line":
+		return "line"
+	}
+	return "local"
+}
 
 // AllowsSSH reports whether a vty line accepts SSH connections (lock held).
 func (c Config) AllowsSSH() bool {

@@ -67,6 +67,9 @@ func (f *Server) handle(ctx context.Context, nc net.Conn) {
 		return
 	}
 	defer lines.Detach(ls)
+	f.sys.Lock()
+	lcfg.Login = line.EffectiveLogin(f.sys, lcfg, false)
+	f.sys.Unlock()
 	if !lines.PermitsFrom(lcfg, peer) {
 		f.sys.Log.Logf(logging.Notifications, "SEC_LOGIN", "ACCESS_CLASS", "Connection from %s to %s refused by access-class %d", peer, ls.Name, lcfg.AccessClass)
 		return
