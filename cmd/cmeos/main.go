@@ -163,4 +163,6 @@ func openConsole(b board.Board) (in io.Reader, out io.Writer, interactive bool, 
 	return port, port, true, func() { port.Close() }, nil
 }
 
-func openSerial(dev string, baud int) (io.ReadWriteCloser, error) { return serial.OpenConsole(dev, baud) }
+func openSerial(dev string, baud int) (io.ReadWriteCloser, error) {
+	return serial.OpenConsole(dev, baud)
+}

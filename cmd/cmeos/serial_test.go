@@ -85,7 +85,9 @@ func TestSerialConsole(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, bd, consoleIO{in: in, out: out, interactive: interactive, width: 80, length: 24, now: fixedClock()}) }()
+	go func() {
+		done <- run(ctx, bd, consoleIO{in: in, out: out, interactive: interactive, width: 80, length: 24, now: fixedClock()})
+	}()
 	defer func() {
 		cancel()
 		restore()

@@ -22,6 +22,9 @@ type Password struct {
 	t7    string // type 7 form, fixed when the password is set
 	t6    string // type 6 form under the master key t6key
 	t6key *pwtype.MasterKey
+	// hidden is set when the password was entered in type 7 form: IOS keeps
+	// it hidden even without service password-encryption.
+	hidden bool
 }
 
 // ParsePassword reads a password as typed after its type digit: 0 (clear),
@@ -38,7 +41,7 @@ func ParsePassword(sys *config.System, typ int, text string) (*Password, error) 
 		if err != nil {
 			return nil, fmt.Errorf("%% Invalid encrypted password")
 		}
-		p.plain, p.t7 = plain, text
+		p.plain, p.t7, p.hidden = plain, text, true
 	case 6:
 		k := masterKey(sys)
 		if k == nil {
@@ -65,8 +68,8 @@ func (p *Password) String() string { return "aaa.Password{redacted}" }
 // Render returns "TYPE TEXT" as running-config shows it. With encrypt (the
 // feature's `encrypt password`, on by default) and type 6 enabled
 // (`password encryption aes` plus a master key) it is type 6; otherwise
-// type 7 when typ7 is true (service password-encryption applies), else
-// clear text. The lock must be held.
+// type 7 when typ7 is true (service password-encryption applies) or the
+// password was entered as type 7, else clear text. The lock must be held.
 func (p *Password) Render(sys *config.System, encrypt, typ7 bool) string {
 	if encrypt && AESEnabled(sys) {
 		k := masterKey(sys)
@@ -79,7 +82,7 @@ func (p *Password) Render(sys *config.System, encrypt, typ7 bool) string {
 			return "6 " + p.t6
 		}
 	}
-	if typ7 {
+	if typ7 || p.hidden {
 		if p.t7 == "" {
 			p.t7, _ = pwtype.Type7Encode(p.plain, 0)
 		}

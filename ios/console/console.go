@@ -82,6 +82,9 @@ func (s *Session) newCLI() {
 	s.cli = s.sys.NewSession(s.opts.Name, cli.PrivUser, s.t, termInput{s.ctx, s.t})
 	s.cli.Values["terminal"] = s.t
 	s.cli.Values["monitor"] = s
+	if s.opts.Line != nil {
+		s.cli.Values["line"] = s.opts.Line
+	}
 }
 
 // CLI returns the command session (its mode and privilege).

@@ -491,14 +491,15 @@ func registerShow(f *Lines) {
 			c.Printf("    Line       User       Host(s)              Idle       Location\n")
 			for _, s := range f.Sessions() {
 				mark := " "
-				if c.Session.Name == s.Name {
+				if cur, ok := c.Session.Values["line"].(*Session); ok && cur.Line == s.Line {
 					mark = "*"
 				}
 				loc := ""
 				if s.Peer.IsValid() {
 					loc = s.Peer.String()
 				}
-				c.Printf("%s%3d %-9s %-10s %-20s %s %s\n", mark, s.Line, s.Name, s.User, "idle", idle(now.Sub(s.lastUsed)), loc)
+				row := fmt.Sprintf("%s%3d %-9s %-10s %-20s %s %s", mark, s.Line, s.Name, s.User, "idle", idle(now.Sub(s.lastUsed)), loc)
+				c.Printf("%s\n", strings.TrimRight(row, " "))
 			}
 			c.Printf("\n  Interface    User               Mode         Idle     Peer Address\n\n")
 			return nil
@@ -550,10 +551,8 @@ func registerShow(f *Lines) {
 			case c.Has("console"):
 				line = LineCon
 			}
-			for _, s := range f.Sessions() {
-				if s.Line == line && s.Name == c.Session.Name {
-					return fmt.Errorf("%% Not allowed to clear current line")
-				}
+			if cur, ok := c.Session.Values["line"].(*Session); ok && cur.Line == line {
+				return fmt.Errorf("%% Not allowed to clear current line")
 			}
 			if ok, err := c.Confirm("[confirm]"); err == nil && !ok {
 				return nil

@@ -3,6 +3,7 @@ package sshd_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -321,3 +322,124 @@ type yes struct{}
 func (yes) Ask(string) (string, error)       { return "yes", nil }
 func (yes) AskSecret(string) (string, error) { return "", io.EOF }
 func (yes) Confirm(string) (bool, error)     { return true, nil }
+
+// console runs EXEC lines on a session of the System (as the serial console
+// would) and returns what they print.
+func console(sys *config.System, lines ...string) string {
+	var out bytes.Buffer
+	s := sys.NewSession("console", 15, &out, yes{})
+	for _, l := range lines {
+		s.Execute(l)
+	}
+	return out.String()
+}
+
+func TestShowAndClearLine(t *testing.T) {
+	sys, addr := newSystem(t, base)
+	c, err := goClient(addr, "admin", "Adm1nPass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, _ := sess.StdinPipe()
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	out := console(sys, "show ssh", "show users")
+	for _, want := range []string{"0          2.0     IN ", "Session started       admin", "%No SSHv1 server connections running.", "vty 0     admin"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	out = console(sys, "clear line vty 0")
+	if !strings.Contains(out, "[OK]") {
+		t.Errorf("clear line: %s", out)
+	}
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("clear line did not end the SSH session")
+	}
+}
+
+// TestConcurrentConfiguration has several SSH sessions configure at once;
+// every change lands and running-config stays whole (run with -race).
+func TestConcurrentConfiguration(t *testing.T) {
+	sys, addr := newSystem(t, base)
+	const n = 4
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			c, err := goClient(addr, "admin", "Adm1nPass")
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			var cmds []string
+			for j := range 10 {
+				cmds = append(cmds, fmt.Sprintf("configure terminal;username u%d-%d password 0 Pw%d;end", i, j, j))
+			}
+			s, err := c.NewSession()
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			_, err = s.CombinedOutput(strings.Join(cmds, ";") + ";show running-config")
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	sys.Lock()
+	rendered := sys.RenderFeatures()
+	sys.Unlock()
+	for i := range n {
+		for j := range 10 {
+			if !strings.Contains(rendered, fmt.Sprintf("username u%d-%d password 0 Pw%d\n", i, j, j)) {
+				t.Errorf("user u%d-%d missing", i, j)
+			}
+		}
+	}
+}
+
+func TestPortChangeRestarts(t *testing.T) {
+	sys, addr := newSystem(t, base)
+	var out bytes.Buffer
+	s := sys.NewSession("console", 15, &out, yes{})
+	s.Execute("configure terminal")
+	s.Execute("ip ssh port 0")
+	// Same port number 0 means "keep": force a real change by binding a
+	// specific free port.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s.Execute(fmt.Sprintf("ip ssh port %d", port))
+	now := sshd.FromSystem(sys).Addr()
+	if now == nil || now.String() == addr || !strings.HasSuffix(now.String(), fmt.Sprintf(":%d", port)) {
+		t.Fatalf("after ip ssh port %d the server is at %v (was %s)\n%s", port, now, addr, out.String())
+	}
+	if c, err := goClient(now.String(), "admin", "Adm1nPass"); err != nil {
+		t.Fatalf("login on the new port: %v", err)
+	} else {
+		c.Close()
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Error("the old port still accepts connections")
+	}
+}
