@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"cmeos/ios/config"
+	"cmeos/ios/config/configtest"
 	"cmeos/ios/fs"
 )
 
@@ -52,19 +52,7 @@ func TestRenderParseRender(t *testing.T) {
 	})
 }
 
-// newStore gives a System its own flash: and nvram: in a temporary directory.
-func newStore(t testing.TB) *fs.Store {
-	t.Helper()
-	root := t.TempDir()
-	store, err := fs.New("flash",
-		fs.Mount{Prefix: "flash", Dir: filepath.Join(root, "flash"), Kind: fs.KindDisk, Size: 1 << 24},
-		fs.Mount{Prefix: "nvram", Dir: filepath.Join(root, "nvram"), Kind: fs.KindNVRAM, Size: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return store
-}
+func newStore(t testing.TB) *fs.Store { return configtest.NewStore(t) }
 
 func load(t *testing.T, text string) string {
 	t.Helper()

@@ -3,29 +3,19 @@ package aaa_test
 import (
 	"bytes"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"cmeos/ios/aaa"
 	"cmeos/ios/aaa/pwtype"
 	"cmeos/ios/config"
-	"cmeos/ios/fs"
+	"cmeos/ios/config/configtest"
 	_ "cmeos/ios/system"
 )
 
 func newSystem(t *testing.T, root string) *config.System {
 	t.Helper()
-	store, err := fs.New("flash",
-		fs.Mount{Prefix: "flash", Dir: filepath.Join(root, "flash"), Kind: fs.KindDisk, Size: 1 << 20},
-		fs.Mount{Prefix: "nvram", Dir: filepath.Join(root, "nvram"), Kind: fs.KindNVRAM, Size: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	sys := config.New(config.Options{FS: store})
-	t.Cleanup(func() { sys.Close() })
-	return sys
+	return configtest.NewSystem(t, configtest.StoreAt(t, root), nil, "")
 }
 
 // answers replies to questions from a list.

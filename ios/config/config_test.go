@@ -2,13 +2,12 @@ package config_test
 
 import (
 	"bytes"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
-	"cmeos/ios/fs"
+	"cmeos/ios/config/configtest"
 )
 
 func TestRendererBang(t *testing.T) {
@@ -49,17 +48,7 @@ func init() {
 }
 
 func newSystem(t *testing.T) *config.System {
-	root := t.TempDir()
-	store, err := fs.New("flash",
-		fs.Mount{Prefix: "flash", Dir: filepath.Join(root, "flash"), Kind: fs.KindDisk, Size: 1 << 20},
-		fs.Mount{Prefix: "nvram", Dir: filepath.Join(root, "nvram"), Kind: fs.KindNVRAM, Size: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	sys := config.New(config.Options{FS: store})
-	t.Cleanup(func() { sys.Close() })
-	return sys
+	return configtest.NewSystem(t, nil, nil, "")
 }
 
 func TestLoadReportsBadLinesAndGoesOn(t *testing.T) {

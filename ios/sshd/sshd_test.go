@@ -19,8 +19,8 @@ import (
 	_ "cmeos/ios/aaa"
 	_ "cmeos/ios/acl"
 	"cmeos/ios/config"
+	"cmeos/ios/config/configtest"
 	_ "cmeos/ios/exec"
-	"cmeos/ios/fs"
 	_ "cmeos/ios/line"
 	"cmeos/ios/sshd"
 	_ "cmeos/ios/system"
@@ -41,24 +41,10 @@ line vty 0 4
 // console command, and returns it with the SSH address.
 func newSystem(t *testing.T, cfg string) (*config.System, string) {
 	t.Helper()
-	root := t.TempDir()
-	store, err := fs.New("flash",
-		fs.Mount{Prefix: "flash", Dir: filepath.Join(root, "flash"), Kind: fs.KindDisk, Size: 1 << 20},
-		fs.Mount{Prefix: "nvram", Dir: filepath.Join(root, "nvram"), Kind: fs.KindNVRAM, Size: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	sys := config.New(config.Options{FS: store})
-	t.Cleanup(func() { sys.Close() })
-	var out bytes.Buffer
-	if n := sys.Load(cfg+"crypto key generate rsa modulus 1024\n", &out); n != 0 {
-		t.Fatalf("config failed:\n%s", out.String())
-	}
-	sys.Start()
+	sys := configtest.NewSystem(t, nil, nil, cfg+"crypto key generate rsa modulus 1024\n")
 	a := sshd.FromSystem(sys).Addr()
 	if a == nil {
-		t.Fatalf("SSH server not running after key generation:\n%s", out.String())
+		t.Fatal("SSH server not running after key generation")
 	}
 	return sys, a.String()
 }
