@@ -102,7 +102,8 @@ func run(ctx context.Context, b board.Board, cio consoleIO) error {
 		lines := line.FromSystem(sys)
 		conLine := lines.AttachConsole(sys.Now(), nil)
 		sess := console.New(sctx, sys, t, console.Options{Name: "console", Console: true, Line: conLine,
-			LineConfig: func() line.Config { sys.Lock(); defer sys.Unlock(); return lines.Console() }})
+			LineConfig:   func() line.Config { sys.Lock(); defer sys.Unlock(); return lines.Console() },
+			ExitOnLogout: b.Console == "" || b.Console == "stdio"})
 		done := make(chan error, 1)
 		go func() { done <- sess.Run(sctx) }()
 		// The console that typed `reload` has stopped by itself; a reload

@@ -38,6 +38,10 @@ type Options struct {
 	// Authenticated is set when the transport already authenticated the
 	// user (SSH): no login prompt is shown.
 	Authenticated *aaa.Login
+	// ExitOnLogout ends Run when the user logs out of the console line,
+	// instead of waiting for RETURN: cmeos on a development host's terminal
+	// stops at `exit`, a board's serial console starts over.
+	ExitOnLogout bool
 }
 
 // Session is a console session attached to a terminal.
@@ -124,6 +128,9 @@ func (s *Session) Run(ctx context.Context) error {
 			return err
 		}
 		if !errors.Is(err, ErrClosed) && !errors.Is(err, term.ErrTimeout) && !errors.Is(err, ErrLoginFailed) {
+			return err
+		}
+		if errors.Is(err, ErrClosed) && s.opts.ExitOnLogout {
 			return err
 		}
 		fmt.Fprintf(s.t, "\n%s con0 is now available\n\n\n\n\n\nPress RETURN to get started.\n\n", s.sys.Hostname())
