@@ -228,8 +228,17 @@ func (f *Server) session(ctx context.Context, ch ssh.Channel, reqs <-chan *ssh.R
 		t             *term.Terminal
 	)
 	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	done := make(chan struct{})
+	started := false
+	// The console goroutine writes to the channel: stop it and wait for it
+	// before the connection is torn down.
+	defer func() {
+		cancel()
+		if started {
+			ch.Close()
+			<-done
+		}
+	}()
 	for {
 		var req *ssh.Request
 		select {
@@ -256,8 +265,13 @@ func (f *Server) session(ctx context.Context, ch ssh.Channel, reqs <-chan *ssh.R
 		case "env":
 			req.Reply(true, nil)
 		case "shell":
+			if started {
+				req.Reply(false, nil) // one shell per session channel
+				continue
+			}
 			req.Reply(true, nil)
 			t = term.New(term.Config{In: ch, Out: ch, Interactive: pty, Width: width, Length: height})
+			started = true
 			go func() {
 				defer close(done)
 				defer t.Close()

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -428,4 +429,70 @@ func TestPortChangeRestarts(t *testing.T) {
 		c.Close()
 		t.Error("the old port still accepts connections")
 	}
+}
+
+// TestTerminalMonitor: a vty that asked for `terminal monitor` receives log
+// messages, one that did not, does not.
+func TestTerminalMonitor(t *testing.T) {
+	sys, addr := newSystem(t, base)
+	open := func(monitor bool) (*syncBuf, func()) {
+		c, err := goClient(addr, "admin", "Adm1nPass")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := &syncBuf{}
+		s.Stdout = out
+		in, _ := s.StdinPipe()
+		if err := s.Shell(); err != nil {
+			t.Fatal(err)
+		}
+		if monitor {
+			io.WriteString(in, "terminal monitor\n")
+		}
+		io.WriteString(in, "show privilege\n")
+		for range 500 {
+			if strings.Contains(out.String(), "Current privilege level") {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return out, func() { in.Close(); s.Close(); c.Close() }
+	}
+	mon, close1 := open(true)
+	defer close1()
+	quiet, close2 := open(false)
+	defer close2()
+	console(sys, "configure terminal", "end")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(mon.String(), "%SYS-5-CONFIG_I: Configured from console by console") {
+		if time.Now().After(deadline) {
+			t.Fatalf("monitoring vty did not get the log message:\n%s", mon.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if strings.Contains(quiet.String(), "%SYS-5-CONFIG_I") {
+		t.Errorf("vty without terminal monitor got the log message:\n%s", quiet.String())
+	}
+}
+
+// syncBuf is a bytes.Buffer safe for the SSH session's writer goroutine.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
