@@ -85,15 +85,10 @@ func registerFileCommands(sys *config.System) {
 		return nil
 	})
 	add("mkdir url:WORD", false, func(c *cli.Context) error {
-		p, err := parse(c.String("url"))
-		if err != nil {
-			return parseError("creating directory", c.String("url"), err)
+		p, ok, err := target(c, parse, "url", "creating directory", "Create directory filename")
+		if !ok {
+			return err
 		}
-		name, err := askName(c, "Create directory filename", p.Name)
-		if err != nil {
-			return nil
-		}
-		p.Name = name
 		if err := sys.FS.Mkdir(p); err != nil {
 			return errors.New(fs.IOSError("creating directory", p, err))
 		}
@@ -101,15 +96,10 @@ func registerFileCommands(sys *config.System) {
 		return nil
 	})
 	add("rmdir url:WORD", false, func(c *cli.Context) error {
-		p, err := parse(c.String("url"))
-		if err != nil {
-			return parseError("removing directory", c.String("url"), err)
+		p, ok, err := target(c, parse, "url", "removing directory", "Remove directory filename")
+		if !ok {
+			return err
 		}
-		name, err := askName(c, "Remove directory filename", p.Name)
-		if err != nil {
-			return nil
-		}
-		p.Name = name
 		if ok, err := c.Confirm(fmt.Sprintf("Delete %s? [confirm]", slash(p))); err == nil && !ok {
 			return nil
 		}
@@ -124,15 +114,10 @@ func registerFileCommands(sys *config.System) {
 		if err != nil {
 			return parseError("renaming", c.String("src"), err)
 		}
-		to, err := parse(c.String("dst"))
-		if err != nil {
-			return parseError("renaming", c.String("dst"), err)
+		to, ok, err := target(c, parse, "dst", "renaming", "Destination filename")
+		if !ok {
+			return err
 		}
-		name, err := askName(c, "Destination filename", to.Name)
-		if err != nil {
-			return nil
-		}
-		to.Name = name
 		if err := sys.FS.Rename(from, to); err != nil {
 			return errors.New(fs.IOSError("renaming", from, err))
 		}
@@ -176,6 +161,22 @@ func expandAlias(url string) string {
 		return urlAliases[found[0]]
 	}
 	return url
+}
+
+// target parses a URL argument and asks "QUESTION [name]? " about it, as
+// IOS does before acting on a file; ok is false when there is nothing to do
+// (err then says why, or is nil when the user gave no answer).
+func target(c *cli.Context, parse func(string) (fs.Path, error), arg, op, question string) (p fs.Path, ok bool, err error) {
+	p, err = parse(c.String(arg))
+	if err != nil {
+		return p, false, parseError(op, c.String(arg), err)
+	}
+	name, err := askName(c, question, p.Name)
+	if err != nil {
+		return p, false, nil
+	}
+	p.Name = name
+	return p, true, nil
 }
 
 // slash renders a path as IOS messages do: "flash:/dir/file".
