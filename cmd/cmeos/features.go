@@ -12,4 +12,7 @@ import (
 	_ "cmeos/ios/line"
 	_ "cmeos/ios/sshd"
 	_ "cmeos/ios/system"
+	_ "cmeos/telephony/dhcpd"
+	_ "cmeos/telephony/ephone"
+	_ "cmeos/telephony/tftpd"
 )

@@ -1,0 +1,595 @@
+// Package ephone is the CME phone configuration: `telephony-service`,
+// `ephone-dn`, `ephone` and `ephone-template` with their show commands. It
+// renders the seed configurations, and keeps the phones' configuration files
+// (telephony/cnf) published on the TFTP server (telephony/tftpd) as the
+// configuration changes. Registration state comes with the SCCP server.
+package ephone
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+
+	"cmeos/ios/cli"
+	"cmeos/ios/config"
+)
+
+// Mode names.
+const (
+	ModeTelephony = "config-telephony"
+	ModeDN        = "config-ephone-dn"
+	ModeEphone    = "config-ephone"
+	ModeTemplate  = "config-ephone-template"
+)
+
+// Feature names (one per running-config block).
+const (
+	FeatureTelephony = "telephony-service"
+	FeatureDN        = "ephone-dn"
+	FeatureEphone    = "ephone"
+)
+
+func init() {
+	config.Register(config.Registration{Name: FeatureTelephony, Order: config.OrderTelephony, New: newFeature, Examples: exampleTelephony})
+	config.Register(config.Registration{Name: FeatureDN, Order: config.OrderEphoneDN, New: newDNFeature, Examples: exampleDN})
+	config.Register(config.Registration{Name: FeatureEphone, Order: config.OrderEphone, New: newEphoneFeature, Examples: exampleEphone})
+}
+
+// The version stamp publishes cnf files, which starts the TFTP server: the
+// examples keep it on loopback and a free port.
+const exampleTelephony = `tftp-server port 0 source-address 127.0.0.1
+telephony-service
+ load 7960-7940 P00308000300
+ load 7970 TERM70.7-0-0-77DEV
+ max-ephones 4
+ max-dn 4
+ ip source-address 10.13.32.11 port 2000 secondary 10.13.32.12
+ no auto-reg-ephone
+ auto assign 1 to 4
+ system message Secure CME
+ url services http://10.13.32.11/services
+ secure-signaling trustpoint mytrustpoint1
+ cnf-file location flash:
+ cnf-file perphone
+ load-cfg-file slot0:Ringlist.xml alias Ringlist.xml sign
+ voicemail 25589000
+ max-conferences 4 gain -6
+ call-forward pattern .T
+ moh flash:music-on-hold.au
+ web admin system name admin password mypassword2
+ dn-webedit
+ time-webedit
+ time-format 24
+ date-format dd-mm-yy
+ keepalive 45
+ transfer-system full-consult
+ transfer-pattern .....
+ dialplan-pattern 1 9362.... extension-length 4
+ sdspfarm units 1
+ sdspfarm transcode sessions 4
+ sdspfarm tag 1 mtp0001
+ codec g711ulaw
+ service https
+ no encrypt password
+ tftp-server-credentials trustpoint mytrustpoint1
+ server-security-mode secure
+ device-security-mode encrypted
+ create cnf-files version-stamp 7960 Oct 25 2006 07:19:39
+`
+
+// Feature is the telephony configuration: the service block, DNs, ephones
+// and templates (one state; three running-config blocks).
+type Feature struct {
+	sys *config.System
+
+	// Guarded by the configuration lock.
+	svc       Service
+	dns       map[int]*DN
+	ephones   map[int]*Ephone
+	templates map[int]*Template
+
+	pubMu     sync.Mutex // guards published (names given to the TFTP server)
+	published map[string]bool
+	signer    SignerFunc
+}
+
+// FromSystem returns the telephony feature of a System.
+func FromSystem(sys *config.System) *Feature {
+	f, _ := sys.Feature(FeatureTelephony).(*Feature)
+	return f
+}
+
+func newFeature(sys *config.System) config.Feature {
+	f := &Feature{sys: sys, dns: map[int]*DN{}, ephones: map[int]*Ephone{}, templates: map[int]*Template{},
+		published: map[string]bool{}}
+	f.svc.stored = map[string][]string{}
+	f.telephonyCommands()
+	f.dnCommands()
+	f.ephoneCommands()
+	f.showCommands()
+	sys.Subscribe(config.TopicCertificates, f.publishCnf)
+	return f
+}
+
+// The DN and ephone blocks render from the same state in their own place.
+type dnBlock struct{ f *Feature }
+type ephoneBlock struct{ f *Feature }
+
+func newDNFeature(sys *config.System) config.Feature     { return dnBlock{FromSystem(sys)} }
+func newEphoneFeature(sys *config.System) config.Feature { return ephoneBlock{FromSystem(sys)} }
+
+var tsHelp = map[string]string{
+	"telephony-service": "Cisco Unified CME configuration mode",
+	"max-ephones":       "Define max number of IP phones", "max-dn": "Maximum directory numbers supported",
+	"ip": "Define IP address and port for Cisco Unified CME", "source-address": "Define IP address and port for Cisco Unified CME",
+	"addr": "IP address", "port": "Define TCP port", "tcp": "TCP port number",
+	"secondary": "Secondary IP address for a backup router", "addr2": "IP address",
+	"create": "create system files", "cnf-files": "create XML configuration files for IP phones",
+	"version-stamp": "Version stamp of the configuration files",
+	"cnf-file":      "Ephone cnf file options", "location": "Location of the cnf files", "perphone": "One cnf file per phone",
+	"flash:": "Store cnf files in flash", "system:": "Store cnf files in system memory",
+	"load": "Select the IP phone firmware load", "phone-type": "IP phone type", "firmware": "Firmware file name without suffix",
+	"device-security-mode": "Device security mode",
+	"authenticated":        "Device signaling over TLS, no media encryption", "none": "Device signaling in the clear",
+	"encrypted":        "Device signaling over TLS, media encryption (SRTP)",
+	"secure-signaling": "Secure signaling", "trustpoint": "Trustpoint", "label": "Trustpoint label",
+	"tftp-server-credentials": "TFTP server credentials",
+	"server-security-mode":    "Server security mode", "erase": "Erase the CTL file", "non-secure": "Non-secure mode", "secure": "Secure mode",
+	"reset": "Reset phones (reboot)", "all": "All phones", "sequence-all": "Reset all phones one after another",
+	"restart": "Restart phones (reload configuration)", "auto-reg-ephone": "Allow unknown phones to register",
+	"auto": "Automatic DN assignment", "assign": "Assign ephone-dns to new phones", "first": "First ephone-dn tag",
+	"to": "Range", "last": "Last ephone-dn tag", "system": "System options", "message": "System message on phones",
+	"text": "Message text", "url": "Phone service URLs", "which": "directories | services | idle | information | proxy-server",
+	"value": "URL", "time-format": "Time display format", "date-format": "Date display format",
+	"keepalive": "Keepalive interval", "seconds": "Seconds", "service": "Phone services", "https": "HTTPS phone services",
+	"sdspfarm": "DSP farm resources", "units": "Number of DSP farm units", "n": "Number", "transcode": "Transcoding",
+	"sessions": "Transcoding sessions", "tag": "DSP farm tag", "device": "Device name",
+	"codec": "Codec", "g711ulaw": "G.711 mu-law", "g722r64": "G.722 64 kbit/s", "g729r8": "G.729 8 kbit/s",
+	"encrypt": "Encrypt passwords", "password": "Password",
+	"voicemail": "Voicemail access number", "number": "Number", "max-conferences": "Maximum conferences",
+	"gain": "Conference gain", "db": "Gain in dB", "call-forward": "Call forward", "pattern": "Pattern",
+	"moh": "Music on hold file", "file": "File URL", "web": "Web administration", "admin": "Administrator",
+	"name": "Name", "user": "User name", "secret": "Password",
+	"dn-webedit": "Allow DN editing on the web", "time-webedit": "Allow time editing on the web",
+	"transfer-system": "Transfer method", "transfer-pattern": "Transfer pattern", "dialplan-pattern": "Dial plan pattern",
+	"extension-length": "Extension length", "len": "Length", "load-cfg-file": "Serve a file by TFTP",
+	"url-file": "File URL", "alias": "File alias", "alias-name": "Alias", "sign": "Serve a signed version", "create-kw": "Create the signed file",
+}
+
+// Strings of the settings lines rendered verbatim (tier S), in render order.
+var storedKeys = []string{"url", "load-cfg-file", "voicemail", "max-conferences", "call-forward", "moh", "web",
+	"dn-webedit", "time-webedit", "transfer-system", "transfer-pattern", "dialplan-pattern", "sdspfarm", "codec"}
+
+func (f *Feature) telephonyCommands() {
+	t := f.sys.Tree
+	t.AddMode(ModeTelephony, "(config-telephony)#", cli.ModeConfig)
+	t.Add(cli.ModeConfig, cli.Command{Syntax: "telephony-service", Help: tsHelp, Owner: FeatureTelephony, No: true,
+		Run: func(c *cli.Context) error {
+			if c.Negate {
+				f.svc = Service{stored: map[string][]string{}}
+				return nil
+			}
+			f.svc.Enabled = true
+			c.Enter(ModeTelephony, &f.svc)
+			return nil
+		}})
+	add := func(syntax string, run func(c *cli.Context, s *Service) error) {
+		t.Add(ModeTelephony, cli.Command{Syntax: syntax, Help: tsHelp, Owner: FeatureTelephony, No: true,
+			Run: func(c *cli.Context) error { return run(c, &f.svc) }})
+	}
+	action := func(syntax string, run func(c *cli.Context, s *Service) error) {
+		t.Add(ModeTelephony, cli.Command{Syntax: syntax, Help: tsHelp, Owner: FeatureTelephony,
+			Run: func(c *cli.Context) error { return run(c, &f.svc) }})
+	}
+	add("max-ephones n:<1-1000>", func(c *cli.Context, s *Service) error {
+		if c.Negate {
+			s.MaxEphones = 0
+			return nil
+		}
+		n := c.Int("n", 0)
+		if len(f.ephones) > n {
+			return fmt.Errorf("%% %d ephones are already configured; remove some first.", len(f.ephones))
+		}
+		s.MaxEphones = n
+		return nil
+	})
+	add("max-dn n:<1-1500>", func(c *cli.Context, s *Service) error {
+		if c.Negate {
+			s.MaxDN = 0
+			return nil
+		}
+		n := c.Int("n", 0)
+		if len(f.dns) > n {
+			return fmt.Errorf("%% %d ephone-dns are already configured; remove some first.", len(f.dns))
+		}
+		s.MaxDN = n
+		return nil
+	})
+	add("ip source-address addr:A.B.C.D [ port tcp:<2000-9999> ] [ secondary addr2:A.B.C.D ]", func(c *cli.Context, s *Service) error {
+		s.Source, s.Port, s.Secondary = netip.Addr{}, 0, netip.Addr{}
+		if c.Negate {
+			return nil
+		}
+		s.Source = netip.MustParseAddr(c.String("addr"))
+		s.Port = c.Int("tcp", 2000)
+		if c.Has("addr2") {
+			s.Secondary = netip.MustParseAddr(c.String("addr2"))
+		}
+		return nil
+	})
+	add("load phone-type:WORD firmware:WORD", func(c *cli.Context, s *Service) error {
+		typ := c.String("phone-type")
+		var keep []Load
+		for _, l := range s.Loads {
+			if l.Type != typ {
+				keep = append(keep, l)
+			}
+		}
+		if !c.Negate {
+			if !validLoadType(typ) {
+				return c.InvalidInput("phone-type")
+			}
+			keep = append(keep, Load{typ, c.String("firmware")})
+		}
+		s.Loads = keep
+		return nil
+	})
+	add("secure-signaling trustpoint label:WORD", func(c *cli.Context, s *Service) error {
+		s.SecureSignaling = ""
+		if !c.Negate {
+			s.SecureSignaling = c.String("label")
+		}
+		return nil
+	})
+	add("tftp-server-credentials trustpoint label:WORD", func(c *cli.Context, s *Service) error {
+		s.TFTPCredentials = ""
+		if !c.Negate {
+			s.TFTPCredentials = c.String("label")
+		}
+		return nil
+	})
+	add("device-security-mode { authenticated | none | encrypted }", func(c *cli.Context, s *Service) error {
+		s.DeviceSecurity = ModeUnset
+		if !c.Negate {
+			s.DeviceSecurity = parseMode(pick(c, "authenticated", "none", "encrypted"))
+		}
+		return nil
+	})
+	add("server-security-mode { erase | non-secure | secure }", func(c *cli.Context, s *Service) error {
+		s.ServerSecurity = ""
+		if !c.Negate {
+			s.ServerSecurity = pick(c, "erase", "non-secure", "secure")
+		}
+		return nil
+	})
+	add("cnf-file location { flash: | system: }", func(c *cli.Context, s *Service) error {
+		s.CnfLocation = ""
+		if !c.Negate {
+			s.CnfLocation = pick(c, "flash:", "system:")
+		}
+		return nil
+	})
+	add("cnf-file perphone", func(c *cli.Context, s *Service) error { s.CnfPerPhone = !c.Negate; return nil })
+	t.Add(ModeTelephony, cli.Command{Syntax: "auto-reg-ephone", Help: tsHelp, Owner: FeatureTelephony, No: true,
+		Run: func(c *cli.Context) error { f.svc.NoAutoReg = c.Negate && !c.Default; return nil }})
+	t.Add(ModeTelephony, cli.Command{Syntax: "encrypt password", Help: tsHelp, Owner: FeatureTelephony, No: true,
+		Run: func(c *cli.Context) error { f.svc.NoEncryptPW = c.Negate && !c.Default; return nil }})
+	add("service https", func(c *cli.Context, s *Service) error { s.ServiceHTTPS = !c.Negate; return nil })
+	add("keepalive seconds:<10-65535>", func(c *cli.Context, s *Service) error {
+		s.Keepalive = 0
+		if !c.Negate {
+			s.Keepalive = c.Int("seconds", 0)
+		}
+		return nil
+	})
+	add("time-format { 12 | 24 }", func(c *cli.Context, s *Service) error {
+		s.TimeFormat = ""
+		if !c.Negate {
+			s.TimeFormat = pick(c, "12", "24")
+		}
+		return nil
+	})
+	add("date-format { dd-mm-yy | mm-dd-yy | yy-dd-mm | yy-mm-dd }", func(c *cli.Context, s *Service) error {
+		s.DateFormat = ""
+		if !c.Negate {
+			s.DateFormat = pick(c, "dd-mm-yy", "mm-dd-yy", "yy-dd-mm", "yy-mm-dd")
+		}
+		return nil
+	})
+	add("system message text:LINE", func(c *cli.Context, s *Service) error {
+		s.SystemMessage = ""
+		if !c.Negate {
+			s.SystemMessage = c.String("text")
+		}
+		return nil
+	})
+	add("auto assign first:<1-1500> to last:<1-1500>", func(c *cli.Context, s *Service) error {
+		if !c.Negate && c.Int("last", 0) < c.Int("first", 0) {
+			return c.InvalidInput("last")
+		}
+		f.storeLine(c, "auto", true)
+		return nil
+	})
+	// Stored-and-rendered lines (behaviour comes with other features).
+	stored := []struct {
+		key, syntax string
+		multi       bool
+	}{
+		{"url", "url which:{ directories | services | idle | information | proxy-server | authentication } value:LINE", true},
+		{"voicemail", "voicemail number:WORD", false},
+		{"max-conferences", "max-conferences n:<1-32> [ gain db:<-6-6> ]", false},
+		{"call-forward", "call-forward pattern pattern:WORD", false},
+		{"moh", "moh file:WORD", false},
+		{"web", "web admin system name user:WORD { password | secret } secret:WORD", false},
+		{"dn-webedit", "dn-webedit", false},
+		{"time-webedit", "time-webedit", false},
+		{"transfer-system", "transfer-system { basic | blind | full-blind | full-consult [ dss | privacy-on-hold ] | local-consult }", false},
+		{"transfer-pattern", "transfer-pattern pattern:WORD [ blind ]", true},
+		{"dialplan-pattern", "dialplan-pattern tag:<1-32> pattern:WORD extension-length len:<1-32> [ extension-pattern ext:WORD ] [ no-reg ]", true},
+		{"sdspfarm", "sdspfarm { units n:<0-5> | transcode sessions sessions:<0-128> | tag tag:<1-5> device:WORD }", true},
+		{"codec", "codec { g711ulaw | g722r64 | g729r8 }", false},
+	}
+	for _, s := range stored {
+		syntax := strings.ReplaceAll(s.syntax, "which:{", "{")
+		t.Add(ModeTelephony, cli.Command{Syntax: syntax, Help: tsHelp, Owner: FeatureTelephony, No: true,
+			Run: func(c *cli.Context) error { f.storeLine(c, s.key, s.multi); return nil }})
+	}
+	t.Add(ModeTelephony, cli.Command{Syntax: "load-cfg-file url-file:WORD alias alias-name:WORD [ sign ] [ create ]", Help: tsHelp,
+		Owner: FeatureTelephony, No: true, NoSyntax: "load-cfg-file url-file:WORD alias alias-name:WORD [ sign ] [ create ]",
+		Run: func(c *cli.Context) error {
+			if u := c.String("url-file"); strings.HasPrefix(u, ":") || strings.HasSuffix(u, ":") || strings.Contains(u, "..") {
+				return c.InvalidInput("url-file")
+			}
+			// `create` acts once and is never rendered (ios-commands.md §2.7).
+			line := "load-cfg-file " + c.String("url-file") + " alias " + c.String("alias-name")
+			if c.Has("sign") {
+				line += " sign"
+			}
+			prefix := "load-cfg-file " + c.String("url-file") + " alias "
+			var keep []string
+			for _, l := range f.svc.stored["load-cfg-file"] {
+				if !strings.HasPrefix(l, prefix) {
+					keep = append(keep, l)
+				}
+			}
+			if !c.Negate {
+				keep = append(keep, line)
+			}
+			f.svc.stored["load-cfg-file"] = keep
+			return nil
+		}})
+	t.Add(ModeTelephony, cli.Command{Syntax: "create cnf-files [ version-stamp model:WORD mon:WORD day:<1-31> year:<1993-2035> time:WORD ]",
+		Help: tsHelp, Owner: FeatureTelephony, Run: func(c *cli.Context) error {
+			if c.Has("model") {
+				f.svc.VersionStamp = strings.Join([]string{c.String("model"), c.String("mon"), c.String("day"), c.String("year"), c.String("time")}, " ")
+				return nil
+			}
+			f.createCnfFiles(c)
+			return nil
+		}})
+	t.Add(ModeTelephony, cli.Command{Syntax: "no create cnf-files", Help: tsHelp, Owner: FeatureTelephony, Run: func(c *cli.Context) error {
+		f.svc.VersionStamp = ""
+		return nil
+	}})
+	action("reset { all | sequence-all }", func(c *cli.Context, s *Service) error { return nil })
+	action("restart all", func(c *cli.Context, s *Service) error { return nil })
+	// Removed in CME 12.6 (ios-commands.md §2.7): refused with the caret error.
+	for _, removed := range []string{"log password LINE", "xmltest", "xmlschema LINE", "xmlthread LINE"} {
+		t.Add(ModeTelephony, cli.Command{Syntax: removed, Hidden: true, Help: tsHelp, Run: func(c *cli.Context) error {
+			return &cli.InvalidInputError{Pos: 0}
+		}})
+	}
+}
+
+// storeLine keeps a tier-S line under key: single lines replace, multi
+// lines accumulate; `no` removes the matching line (or every line of key
+// when only the keywords are given).
+func (f *Feature) storeLine(c *cli.Context, key string, multi bool) {
+	line := c.CanonicalArgs()
+	cur := f.svc.stored[key]
+	if c.Negate {
+		var keep []string
+		for _, l := range cur {
+			if l != line && !strings.HasPrefix(line+" ", l+" ") && !strings.HasPrefix(l, line+" ") && l != line {
+				keep = append(keep, l)
+			}
+		}
+		if !multi {
+			keep = nil
+		}
+		f.svc.stored[key] = keep
+		return
+	}
+	if !multi {
+		f.svc.stored[key] = []string{line}
+		return
+	}
+	for _, l := range cur {
+		if l == line {
+			return
+		}
+	}
+	f.svc.stored[key] = append(cur, line)
+}
+
+func pick(c *cli.Context, kws ...string) string {
+	for _, k := range kws {
+		if c.Has(k) {
+			return k
+		}
+	}
+	return ""
+}
+
+// PhoneTypes are the `type` values of ephones (and `load` types).
+var PhoneTypes = []string{"7902", "7905", "7910", "7911", "7912", "7914", "7915", "7916", "7920", "7921", "7925", "7926",
+	"7931", "7935", "7936", "7937", "7940", "7941", "7941GE", "7942", "7945", "7960", "7961", "7961GE", "7962", "7965",
+	"7970", "7971", "7975", "7985", "8941", "8945", "8961", "9951", "9971", "CIPC", "ATA", "anl"}
+
+func validType(t string) bool {
+	for _, p := range PhoneTypes {
+		if strings.EqualFold(p, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// validLoadType accepts a phone type or a family such as 7960-7940.
+func validLoadType(t string) bool {
+	for _, p := range strings.Split(t, "-") {
+		if !validType(p) {
+			return false
+		}
+	}
+	return true
+}
+
+func canonType(t string) string {
+	for _, p := range PhoneTypes {
+		if strings.EqualFold(p, t) {
+			return p
+		}
+	}
+	return t
+}
+
+// Render writes the telephony-service block in the order of seed E10.
+func (f *Feature) Render(r *config.Renderer) {
+	s := &f.svc
+	if !s.Enabled {
+		return
+	}
+	r.Line("telephony-service")
+	st := func(key string) {
+		for _, l := range s.stored[key] {
+			r.Sub(l)
+		}
+	}
+	for _, l := range s.Loads {
+		r.Subf("load %s %s", l.Type, l.Firmware)
+	}
+	if s.MaxEphones != 0 {
+		r.Subf("max-ephones %d", s.MaxEphones)
+	}
+	if s.MaxDN != 0 {
+		r.Subf("max-dn %d", s.MaxDN)
+	}
+	if s.Source.IsValid() {
+		l := fmt.Sprintf("ip source-address %s port %d", s.Source, s.Port)
+		if s.Secondary.IsValid() {
+			l += " secondary " + s.Secondary.String()
+		}
+		r.Sub(l)
+	}
+	if s.NoAutoReg {
+		r.Sub("no auto-reg-ephone")
+	}
+	st("auto")
+	if s.SystemMessage != "" {
+		r.Sub("system message " + s.SystemMessage)
+	}
+	st("url")
+	if s.SecureSignaling != "" {
+		r.Sub("secure-signaling trustpoint " + s.SecureSignaling)
+	}
+	if s.CnfLocation != "" {
+		r.Sub("cnf-file location " + s.CnfLocation)
+	}
+	if s.CnfPerPhone {
+		r.Sub("cnf-file perphone")
+	}
+	for _, k := range storedKeys[1:10] { // load-cfg-file ... transfer-system
+		st(k)
+	}
+	if s.TimeFormat != "" {
+		r.Sub("time-format " + s.TimeFormat)
+	}
+	if s.DateFormat != "" {
+		r.Sub("date-format " + s.DateFormat)
+	}
+	if s.Keepalive != 0 {
+		r.Subf("keepalive %d", s.Keepalive)
+	}
+	for _, k := range storedKeys[10:] {
+		st(k)
+	}
+	if s.ServiceHTTPS {
+		r.Sub("service https")
+	}
+	if s.NoEncryptPW {
+		r.Sub("no encrypt password")
+	}
+	if s.TFTPCredentials != "" {
+		r.Sub("tftp-server-credentials trustpoint " + s.TFTPCredentials)
+	}
+	if s.ServerSecurity != "" {
+		r.Sub("server-security-mode " + s.ServerSecurity)
+	}
+	if s.DeviceSecurity != ModeUnset {
+		r.Sub("device-security-mode " + s.DeviceSecurity.String())
+	}
+	if s.VersionStamp != "" {
+		r.Sub("create cnf-files version-stamp " + s.VersionStamp)
+	}
+	r.Bang()
+}
+
+func sortedKeys[V any](m map[int]V) []int {
+	ks := make([]int, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Ints(ks)
+	return ks
+}
+
+// Reconcile regenerates and publishes the phones' configuration files.
+func (f *Feature) Reconcile(ctx context.Context) error {
+	f.publishCnf()
+	return nil
+}
+
+// Snapshot is a copy of the telephony configuration for other services
+// (the SCCP server looks phones up by MAC address).
+type Snapshot struct {
+	Service Service
+	DNs     map[int]DN
+	Ephones map[int]Ephone
+}
+
+// Snapshot copies the configuration; it takes the configuration lock, so
+// it must be called without it.
+func (f *Feature) Snapshot() Snapshot {
+	f.sys.Lock()
+	defer f.sys.Unlock()
+	sn := Snapshot{Service: f.svc, DNs: map[int]DN{}, Ephones: map[int]Ephone{}}
+	sn.Service.Loads = append([]Load(nil), f.svc.Loads...)
+	sn.Service.stored = nil
+	for k, d := range f.dns {
+		c := *d
+		c.Forward = append([]string(nil), d.Forward...)
+		sn.DNs[k] = c
+	}
+	for k, e := range f.ephones {
+		c := *e
+		c.Buttons = append([]string(nil), e.Buttons...)
+		sn.Ephones[k] = c
+	}
+	return sn
+}
+
+// EphoneByMAC finds a configured phone by MAC address (any notation
+// ParseMAC accepts, or 12 hex digits).
+func (sn Snapshot) EphoneByMAC(mac string) (Ephone, bool) {
+	want := strings.ToUpper(strings.NewReplacer(".", "", ":", "", "-", "").Replace(mac))
+	for _, e := range sn.Ephones {
+		if e.MAC != "" && e.MACHex() == want {
+			return e, true
+		}
+	}
+	return Ephone{}, false
+}

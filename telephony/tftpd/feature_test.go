@@ -1,0 +1,115 @@
+package tftpd_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cmeos/ios/config"
+	"cmeos/ios/fs"
+	"cmeos/telephony/tftpd"
+)
+
+func newSystem(t *testing.T) (*config.System, string) {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := fs.New("flash",
+		fs.Mount{Prefix: "system", Kind: fs.KindOpaque},
+		fs.Mount{Prefix: "flash", Dir: filepath.Join(dir, "flash"), Kind: fs.KindDisk},
+		fs.Mount{Prefix: "slot0", AliasOf: "flash", Kind: fs.KindDisk},
+		fs.Mount{Prefix: "nvram", Dir: filepath.Join(dir, "nvram"), Kind: fs.KindNVRAM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := config.New(config.Options{FS: store})
+	t.Cleanup(func() { sys.Close(); store.Close() })
+	return sys, filepath.Join(dir, "flash")
+}
+
+func run(t *testing.T, sys *config.System, lines string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if n := sys.Load(lines, &out); n != 0 {
+		t.Fatalf("%d lines failed:\n%s", n, out.String())
+	}
+	return out.String()
+}
+
+func exec1(t *testing.T, sys *config.System, cmd string) string {
+	var out bytes.Buffer
+	s := sys.NewSession("test", 15, &out, nil)
+	s.Execute(cmd)
+	return out.String()
+}
+
+func curlGet(t *testing.T, port int, name string) ([]byte, error) {
+	out := filepath.Join(t.TempDir(), "out")
+	b, err := exec.Command("curl", "-sS", "--max-time", "20", "-o", out, fmt.Sprintf("tftp://127.0.0.1:%d/%s", port, name)).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("%v: %s", err, b)
+	}
+	return os.ReadFile(out)
+}
+
+func TestFeatureServesFlashAndPublished(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl not installed (scripts/deps)")
+	}
+	sys, flash := newSystem(t)
+	os.WriteFile(filepath.Join(flash, "music-on-hold.au"), []byte("moh-data"), 0o644)
+	os.MkdirAll(filepath.Join(flash, "phones"), 0o755)
+	os.WriteFile(filepath.Join(flash, "phones", "TERM70.loads"), []byte("loads"), 0o644)
+	os.WriteFile(filepath.Join(flash, "secret.cfg"), []byte("not bound"), 0o644)
+	run(t, sys, "tftp-server port 0 source-address 127.0.0.1\ntftp-server flash:music-on-hold.au\ntftp-server slot0:phones/TERM70.loads alias TERM70.DEFAULT.loads\n")
+	f := tftpd.FromSystem(sys)
+	addr := f.Addr()
+	if addr == nil {
+		t.Fatalf("server not running:\n%s", exec1(t, sys, "show tftp-server"))
+	}
+	if got, err := curlGet(t, addr.Port, "music-on-hold.au"); err != nil || string(got) != "moh-data" {
+		t.Fatalf("flash file: %q %v", got, err)
+	}
+	if got, err := curlGet(t, addr.Port, "TERM70.DEFAULT.loads"); err != nil || string(got) != "loads" {
+		t.Fatalf("alias: %q %v", got, err)
+	}
+	if _, err := curlGet(t, addr.Port, "secret.cfg"); err == nil {
+		t.Fatal("an unbound flash file was served")
+	}
+	if _, err := curlGet(t, addr.Port, "startup-config"); err == nil {
+		t.Fatal("nvram was served")
+	}
+	f.Publish("SEP001243O2A7CC.cnf.xml", []byte("<device/>"))
+	if got, err := curlGet(t, addr.Port, "SEP001243O2A7CC.cnf.xml"); err != nil || string(got) != "<device/>" {
+		t.Fatalf("published: %q %v", got, err)
+	}
+	f.Remove("SEP001243O2A7CC.cnf.xml")
+	if _, err := curlGet(t, addr.Port, "SEP001243O2A7CC.cnf.xml"); err == nil {
+		t.Fatal("a removed file was served")
+	}
+	show := exec1(t, sys, "show tftp-server")
+	for _, want := range []string{"TFTP server listening on 127.0.0.1 port", "TERM70.DEFAULT.loads", "slot0:phones/TERM70.loads", "File not found          3"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show tftp-server lacks %q:\n%s", want, show)
+		}
+	}
+	// Bad URLs are refused and change nothing.
+	var out bytes.Buffer
+	if n := sys.Load("tftp-server nvram:startup-config\ntftp-server system:running-config\ntftp-server flash:../etc/passwd\n", &out); n != 3 {
+		t.Fatalf("bad tftp-server lines accepted:\n%s", out.String())
+	}
+	sys.Lock()
+	rc := sys.RenderFeatures()
+	sys.Unlock()
+	if strings.Contains(rc, "nvram") || strings.Contains(rc, "passwd") {
+		t.Fatalf("rendered:\n%s", rc)
+	}
+	// Removing every file stops the server.
+	run(t, sys, "no tftp-server flash:music-on-hold.au\nno tftp-server slot0:phones/TERM70.loads\n")
+	if f.Addr() != nil {
+		t.Fatal("server still running with nothing to serve")
+	}
+}
