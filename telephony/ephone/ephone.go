@@ -1,6 +1,8 @@
 package ephone
 
 import (
+	"cmeos/ios/aaa"
+	"cmeos/ios/aaa/pwtype"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -197,6 +199,27 @@ func (f *Feature) ephoneCommands() {
 		t.Add(ModeEphone, cli.Command{Syntax: syntax, Help: epHelp, Owner: FeatureTelephony, No: true,
 			Run: func(c *cli.Context) error { return run(c, c.ModeValue().(*Ephone)) }})
 	}
+	// The phone user's password falls under the CME password policy (seed
+	// 004; reference §6.6): checked on the clear text, type 6 decrypted first.
+	add("username user:WORD password [ typ:{ 0 | 6 } ] LINE", func(c *cli.Context, e *Ephone) error {
+		if c.Negate {
+			e.User, e.Password = "", nil
+			return nil
+		}
+		typ := 0
+		if c.String("typ") == "6" {
+			typ = 6
+		}
+		p, err := aaa.ParsePassword(f.sys, typ, c.String("LINE"))
+		if err != nil {
+			return err
+		}
+		if err := pwtype.CheckPolicy(p.Plain()); err != nil {
+			return err
+		}
+		e.User, e.Password = c.String("user"), p
+		return nil
+	})
 	add("mac-address mac:H.H.H", func(c *cli.Context, e *Ephone) error {
 		if c.Negate {
 			e.MAC = ""
@@ -415,6 +438,9 @@ func (b ephoneBlock) Render(r *config.Renderer) {
 		}
 		if e.Description != "" {
 			r.Sub("description " + e.Description)
+		}
+		if e.Password != nil {
+			r.Sub("username " + e.User + " password " + e.Password.Render(f.sys, !f.svc.NoEncryptPW, false))
 		}
 		r.Bang()
 	}

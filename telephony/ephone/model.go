@@ -1,6 +1,7 @@
 package ephone
 
 import (
+	"cmeos/ios/aaa"
 	"net/netip"
 	"strings"
 )
@@ -99,7 +100,8 @@ type Ephone struct {
 	NoMulticastMOH bool
 	Template       int
 	Description    string
-	Username       string // the whole canonical line after "username "
+	User           string        // ephone `username NAME password ...`
+	Password       *aaa.Password // that user's password (CME password policy applies)
 }
 
 // MACHex returns the MAC as 12 upper-case hex digits (SEP name).
