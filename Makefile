@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 ROOT     ?= run
 export CGO_ENABLED := 0
 
-.PHONY: all build run deps test test-short cross lint fuzz clean
+.PHONY: all build run deps test test-short cross lint fuzz clean image qemu vmtest size
 
 all: build
 
@@ -32,6 +32,28 @@ cross:
 	GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/cmeos-linux-arm64 ./cmd/cmeos
 	GOOS=linux GOARCH=arm GOARM=7 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/cmeos-linux-arm ./cmd/cmeos
 	@file bin/cmeos-linux-arm64 bin/cmeos-linux-arm 2>/dev/null || true
+
+# Firmware images for the qemuvirt board: bin/initramfs-{arm64,arm}.cpio.gz
+# (cmeos as /init plus the kernel modules it needs) and bin/flash.img (the
+# ext4 disk holding flash: and nvram:, created only if missing). See docs/FIRMWARE.md.
+image: cross
+	$(GO) run ./rootfs/mkimage -arch arm64 -binary bin/cmeos-linux-arm64 -o bin/initramfs-arm64.cpio.gz -flash bin/flash.img
+	$(GO) run ./rootfs/mkimage -arch arm -binary bin/cmeos-linux-arm -o bin/initramfs-arm.cpio.gz
+
+# Boots the image in QEMU with Debian's kernel, serial console on this
+# terminal (Ctrl-A x quits). ARCH=arm for the 32-bit image.
+ARCH ?= arm64
+qemu: image
+	$(GO) run ./rootfs/qemu -arch $(ARCH)
+
+# QEMU boot tests (arm64 and arm): persistence across reload, power cut
+# during write memory, boot-to-prompt time and memory figures.
+vmtest:
+	$(GO) test -count=1 -v -timeout 10m ./rootfs/vmtest
+
+# Firmware binary size per architecture.
+size: cross
+	@for f in bin/cmeos-linux-arm64 bin/cmeos-linux-arm; do printf '%-24s %9d bytes\n' $$f $$(stat -c %s $$f); done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi

@@ -4,11 +4,20 @@ package main
 // commands, state, rendering and service with ios/config in init; adding
 // one to cmeos is one line here.
 import (
+	_ "cmeos/crypto/ca"
+	_ "cmeos/crypto/credentials"
+	_ "cmeos/crypto/ctlclient"
 	_ "cmeos/crypto/keys"
+	_ "cmeos/crypto/pki"
+	_ "cmeos/crypto/tvs"
 	_ "cmeos/ios/aaa"
 	_ "cmeos/ios/acl"
+	_ "cmeos/ios/capture"
 	_ "cmeos/ios/exec"
+	_ "cmeos/ios/format"
+	_ "cmeos/ios/httpd"
 	_ "cmeos/ios/interfaces"
+	_ "cmeos/ios/iproute"
 	_ "cmeos/ios/line"
 	_ "cmeos/ios/sshd"
 	_ "cmeos/ios/system"

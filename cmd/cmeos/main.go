@@ -17,31 +17,66 @@ import (
 
 	"cmeos/board"
 	_ "cmeos/board/host"
+	_ "cmeos/board/qemuvirt"
+	_ "cmeos/board/rpi4"
+	"cmeos/crypto/ctlclient"
 	"cmeos/drivers/serial"
 	"cmeos/ios/config"
 	"cmeos/ios/console"
 	"cmeos/ios/fs"
 	"cmeos/ios/line"
 	iterm "cmeos/ios/term"
+	rinit "cmeos/rootfs/init"
 )
 
 // version is set at build time: -ldflags "-X main.version=..."
 var version = "dev"
 
 func main() {
-	boardName := flag.String("board", "host", "board definition ("+fmt.Sprint(board.Names())+")")
+	if len(os.Args) > 1 && os.Args[1] == "ctl" { // cmeos ctl dump FILE: admin tool
+		os.Exit(ctlclient.DumpCommand(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	boardName := flag.String("board", "", "board definition ("+fmt.Sprint(board.Names())+"; default: detected from the device tree, else host)")
 	root := flag.String("root", "run", "host board: directory holding flash/ and nvram/ (created if missing)")
 	consoleDev := flag.String("console", "", "console: stdio or a serial device (default: the board's)")
 	baud := flag.Int("baud", 0, "console speed for a serial device (default: the board's)")
 	showVersion := flag.Bool("version", false, "print the version and exit")
+	ifMap := flag.String("interfaces", "", "interface map IOS=linux,... (default: the board's; e.g. GigabitEthernet0/0=veth0)")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println("cmeos", version)
 		return
 	}
+	if rinit.IsInit() {
+		for _, w := range rinit.MountKernelFS() { // /proc for board.Detect
+			fmt.Fprintln(os.Stderr, w)
+		}
+	}
+	if *boardName == "" {
+		*boardName = "host"
+		if rootSet := isFlagSet("root"); rinit.IsInit() || !rootSet {
+			*boardName = board.Detect()
+		}
+	}
 	b, err := board.Lookup(*boardName, board.Options{Root: *root})
 	if err != nil {
 		fatal(err)
+	}
+	if *ifMap != "" {
+		if b.Interfaces, err = board.ParseInterfaceMap(*ifMap); err != nil {
+			fatal(err)
+		}
+		board.Activate(b)
+	}
+	if rinit.IsInit() {
+		for _, w := range rinit.Setup(b) {
+			fmt.Fprintln(os.Stderr, w)
+		}
+		if rinit.StorageFailed() {
+			b.FormatStorage = func() error { return rinit.FormatStorage(b) }
+			board.Activate(b)
+		}
+		reboot = func() { rinit.Reboot(b, false) }
 	}
 	if *consoleDev != "" {
 		b.Console = *consoleDev
@@ -68,11 +103,26 @@ func main() {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fatal(err)
 	}
+	if reboot != nil {
+		reboot()
+	}
 }
 
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "cmeos:", err)
+	if reboot != nil { // PID 1 must not exit: the kernel would panic
+		time.Sleep(5 * time.Second)
+		reboot()
+	}
 	os.Exit(1)
+}
+
+// reboot restarts the machine when cmeos is init; nil otherwise.
+var reboot func()
+
+func isFlagSet(name string) (set bool) {
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // run boots the board and serves the console until its input ends, the
@@ -124,6 +174,10 @@ func run(ctx context.Context, b board.Board, cio consoleIO) error {
 		}
 		cancel()
 		sys.Close()
+		if reloading && reboot != nil {
+			store.Close()
+			reboot()
+		}
 		if !reloading {
 			if errors.Is(err, io.EOF) || errors.Is(err, console.ErrClosed) {
 				return nil

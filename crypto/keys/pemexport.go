@@ -84,6 +84,7 @@ func ParseEncryptedPEM(b []byte, passphrase string) (*Key, error) {
 			continue
 		}
 		if err != nil {
+			//lint:ignore SA1019 legacy encrypted PEM, as IOS exports it.
 			if x509.IsEncryptedPEMBlock(blk) { //nolint:staticcheck
 				return nil, ErrBadPassphrase
 			}

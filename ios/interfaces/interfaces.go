@@ -10,7 +10,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
+	"cmeos/board"
+	"cmeos/drivers/netif"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 )
@@ -64,6 +67,12 @@ type Interface struct {
 // Interfaces is the feature state: every configured interface by name.
 type Interfaces struct {
 	byName map[string]*Interface
+	sys    *config.System
+	board  board.Board // with Interfaces == nil: nothing is applied
+
+	drvMu sync.Mutex
+	drv   *netif.Driver
+	hooks []func()
 }
 
 // Types are the interface types IOS names, for abbreviation (gi0/0).
@@ -97,7 +106,8 @@ func CanonicalName(typ, num string) (string, error) {
 }
 
 func newFeature(sys *config.System) config.Feature {
-	f := &Interfaces{byName: map[string]*Interface{}}
+	f := &Interfaces{byName: map[string]*Interface{}, sys: sys}
+	f.board, _ = board.Active(sys.Opts.Board)
 	t := sys.Tree
 	t.AddMode(ModeInterface, "(config-if)#", cli.ModeConfig)
 	help := map[string]string{
@@ -125,6 +135,12 @@ func newFeature(sys *config.System) config.Feature {
 					return nil
 				}
 				return fmt.Errorf("%% Removal of physical interfaces is not permitted")
+			}
+			if !f.exists(name) {
+				if c.Has("unit") {
+					return c.InvalidInput("unit")
+				}
+				return c.InvalidInput("type")
 			}
 			ifc := f.byName[name]
 			if ifc == nil {
@@ -218,6 +234,7 @@ func newFeature(sys *config.System) config.Feature {
 		}
 		return nil
 	})
+	registerShow(f)
 	return f
 }
 

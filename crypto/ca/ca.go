@@ -1,0 +1,510 @@
+// Package ca is the router's certificate server (`crypto pki server`): an
+// issuing CA whose key lives in the key store, whose CA certificate lives
+// in the same-label trustpoint, and whose database (serial counter,
+// issued-certificate index, certificates, revocations, CRL) lives under
+// `database url`. It serves SCEP on the HTTP server at
+// /cgi-bin/pkiclient.exe and grants requests automatically or by hand.
+package ca
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"cmeos/ios/fs"
+)
+
+// Profile is a certificate profile: the extensions a role needs (issue 5 item 7).
+type Profile int
+
+// Profiles.
+const (
+	// ProfileServer: CallManager, TFTP, SAST, HTTPS: digitalSignature +
+	// keyEncipherment, serverAuth + clientAuth, CA:FALSE.
+	ProfileServer Profile = iota
+	// ProfileCAPF: CA:TRUE pathlen:0, digitalSignature + keyCertSign
+	// (CAPF issues phone LSCs).
+	ProfileCAPF
+	// ProfilePhone: phone LSC: digitalSignature + keyEncipherment, clientAuth.
+	ProfilePhone
+)
+
+// ProfileFor picks the profile of a request from its subject: CAPF
+// certificates are named "CAPF-..." (seed 004); everything else SCEP
+// enrolls is a server certificate. Phone LSCs are issued by CAPF through
+// IssueCSR with ProfilePhone.
+func ProfileFor(subject pkix.Name, raw string) Profile {
+	if strings.HasPrefix(strings.ToUpper(subject.CommonName), "CAPF") || strings.Contains(strings.ToLower(raw), "hostname=capf") {
+		return ProfileCAPF
+	}
+	return ProfileServer
+}
+
+// Database levels.
+const (
+	LevelMinimal  = "minimal"
+	LevelNames    = "names"
+	LevelComplete = "complete"
+)
+
+// Authority is a running issuing CA. It never takes the configuration
+// lock: its settings are copied in by the feature (Configure), so that the
+// SCEP handler can answer while a console holds the lock (crypto pki
+// enroll to our own CA).
+type Authority struct {
+	fs   *fs.Store
+	now  func() time.Time
+	cert *x509.Certificate
+	key  crypto.Signer
+
+	mu       sync.Mutex // guards everything below and the database files
+	name     string
+	dbURL    string
+	level    string
+	lifetime int // days of issued certificates
+	crlHours int
+	grant    bool // grant auto
+	cdpURL   string
+	serial   int64 // next serial to issue
+	last     int64 // last serial issued (0: none)
+	revoked  map[string]time.Time
+	reqs     []*Request
+	nextReq  int
+	byTID    map[string]*Request
+	crl      []byte
+}
+
+// Request is an enrollment request held by the server.
+type Request struct {
+	ID      int
+	TID     string
+	CSR     *x509.CertificateRequest
+	State   string // pending, granted, rejected
+	Cert    *x509.Certificate
+	Created time.Time
+}
+
+// Settings are the parts of the configuration the Authority uses.
+type Settings struct {
+	Name      string
+	DBURL     string
+	Level     string
+	Lifetime  int
+	CRLHours  int
+	GrantAuto bool
+	CDPURL    string
+}
+
+// Errors.
+var (
+	ErrBadCSR   = errors.New("ca: bad certificate request")
+	ErrDatabase = errors.New("ca: database write failed")
+	ErrNoSuch   = errors.New("ca: no such request")
+)
+
+// Open starts an Authority on an existing CA certificate and key and loads
+// its database.
+func Open(st *fs.Store, now func() time.Time, cert *x509.Certificate, key crypto.Signer, s Settings) (*Authority, error) {
+	a := &Authority{fs: st, now: now, cert: cert, key: key, revoked: map[string]time.Time{}, byTID: map[string]*Request{}, nextReq: 1}
+	a.Configure(s)
+	if err := a.loadDB(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Configure applies new settings.
+func (a *Authority) Configure(s Settings) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.name, a.dbURL, a.level, a.lifetime, a.crlHours, a.grant, a.cdpURL = s.Name, s.DBURL, s.Level, s.Lifetime, s.CRLHours, s.GrantAuto, s.CDPURL
+}
+
+// Cert is the CA certificate.
+func (a *Authority) Cert() *x509.Certificate { return a.cert }
+
+// NewCACertificate makes the self-signed CA certificate.
+func NewCACertificate(key crypto.Signer, issuer pkix.Name, now time.Time, days int) (*x509.Certificate, error) {
+	ski := sha256.Sum256(publicBytes(key.Public()))
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: issuer, NotBefore: now.Add(-time.Minute),
+		NotAfter: now.AddDate(0, 0, days), BasicConstraintsValid: true, IsCA: true,
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		SubjectKeyId: ski[:20]}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
+}
+
+func publicBytes(pub crypto.PublicKey) []byte {
+	b, _ := x509.MarshalPKIXPublicKey(pub)
+	return b
+}
+
+// database files under the database url.
+func (a *Authority) path(file string) (fs.Path, error) {
+	u := a.dbURL
+	if !strings.HasSuffix(u, ":") && !strings.HasSuffix(u, "/") {
+		u += "/"
+	}
+	return a.fs.Parse(u + file)
+}
+
+func (a *Authority) read(file string) ([]byte, error) {
+	p, err := a.path(file)
+	if err != nil {
+		return nil, err
+	}
+	return a.fs.ReadFile(p)
+}
+
+func (a *Authority) write(file string, b []byte) error {
+	p, err := a.path(file)
+	if err != nil {
+		return err
+	}
+	if err := a.fs.WriteFile(p, b); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrDatabase, p, err)
+	}
+	return nil
+}
+
+// loadDB reads NAME.ser (next serial) and NAME.rev (revocations).
+func (a *Authority) loadDB() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.serial, a.last = 2, 1 // 1 is the CA certificate
+	if b, err := a.read(a.name + ".ser"); err == nil {
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || n < 2 {
+			return fmt.Errorf("ca: damaged serial file %s.ser", a.name)
+		}
+		a.serial, a.last = n, n-1
+	} else if !errors.Is(err, fs.ErrNotFound) {
+		return fmt.Errorf("ca: read %s.ser: %w", a.name, err)
+	}
+	if b, err := a.read(a.name + ".rev"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Fields(l)
+			if len(f) == 2 {
+				t, _ := time.Parse(time.RFC3339, f[1])
+				a.revoked[strings.ToUpper(f[0])] = t
+			}
+		}
+	}
+	if b, err := a.read(a.name + ".crl"); err == nil {
+		a.crl = b
+	}
+	return nil
+}
+
+// Issue signs a certificate for csr under profile. The serial counter is
+// persisted before the certificate exists, so that serials never repeat,
+// even after a crash or a full disk.
+func (a *Authority) Issue(csr *x509.CertificateRequest, profile Profile) (*x509.Certificate, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.issueLocked(csr, profile)
+}
+
+func (a *Authority) issueLocked(csr *x509.CertificateRequest, profile Profile) (*x509.Certificate, error) {
+	if err := csr.CheckSignature(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadCSR, err)
+	}
+	serial := a.serial
+	if err := a.write(a.name+".ser", []byte(strconv.FormatInt(serial+1, 10)+"\n")); err != nil {
+		return nil, err
+	}
+	a.serial, a.last = serial+1, serial
+	now := a.now()
+	notAfter := now.AddDate(0, 0, a.lifetime)
+	if notAfter.After(a.cert.NotAfter) {
+		notAfter = a.cert.NotAfter
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: csr.Subject, NotBefore: now.Add(-time.Minute), NotAfter: notAfter,
+		DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, BasicConstraintsValid: true}
+	tmpl.RawSubject = csr.RawSubject // keep hostname=, serialNumber= and unstructuredAddress as requested
+	switch profile {
+	case ProfileCAPF:
+		tmpl.IsCA, tmpl.MaxPathLenZero = true, true
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign
+	case ProfilePhone:
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	default:
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+	}
+	if a.cdpURL != "" {
+		tmpl.CRLDistributionPoints = []string{a.cdpURL}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, csr.PublicKey, a.key)
+	if err != nil {
+		return nil, fmt.Errorf("ca: sign: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	// Index and certificate per database level; a failure here leaves the
+	// serial used but the database consistent.
+	switch a.level {
+	case LevelNames, LevelComplete:
+		line := fmt.Sprintf("%X %s %s %s\n", serial, now.UTC().Format(time.RFC3339), notAfter.UTC().Format(time.RFC3339), subjectString(cert))
+		old, _ := a.read(a.name + ".cnm")
+		if err := a.write(a.name+".cnm", append(old, line...)); err != nil {
+			return nil, err
+		}
+		if a.level == LevelComplete {
+			if err := a.write(fmt.Sprintf("%X.cer", serial), der); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return cert, nil
+}
+
+// subjectString is the subject as IOS shows it, on one line.
+func subjectString(c *x509.Certificate) string {
+	var seq pkix.RDNSequence
+	asn1.Unmarshal(c.RawSubject, &seq)
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, dnString(seq))
+}
+
+// LastSerial is the serial of the last certificate issued (0: none).
+func (a *Authority) LastSerial() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.last
+}
+
+// Submit handles a request arriving by SCEP: a known transaction gets its
+// current state; a new one is granted at once (grant auto) or held.
+// It returns a copy of the request's state.
+func (a *Authority) Submit(tid string, csr *x509.CertificateRequest) (Request, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	// The same request again (a client polling, or a duplicate) gets the
+	// transaction's state. A new CSR under the same transaction ID (the ID
+	// derives from the key: a renewal with the same key) is a new request.
+	if r := a.byTID[tid]; r != nil && (r.State == "pending" || bytes.Equal(r.CSR.Raw, csr.Raw)) {
+		return *r, nil
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return Request{}, fmt.Errorf("%w: %v", ErrBadCSR, err)
+	}
+	r := &Request{ID: a.nextReq, TID: tid, CSR: csr, State: "pending", Created: a.now()}
+	if a.grant {
+		cert, err := a.issueLocked(csr, ProfileFor(csr.Subject, subjectOf(csr)))
+		if err != nil {
+			return Request{}, err
+		}
+		r.State, r.Cert = "granted", cert
+	}
+	a.nextReq++
+	a.reqs = append(a.reqs, r)
+	a.byTID[tid] = r
+	return *r, nil
+}
+
+func subjectOf(csr *x509.CertificateRequest) string {
+	var seq pkix.RDNSequence
+	asn1.Unmarshal(csr.RawSubject, &seq)
+	return dnString(seq)
+}
+
+// Lookup returns a copy of the request of a transaction.
+func (a *Authority) Lookup(tid string) (Request, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := a.byTID[tid]
+	if r == nil {
+		return Request{}, false
+	}
+	return *r, true
+}
+
+// Grant issues pending requests (id 0: all). It returns how many were granted.
+func (a *Authority) Grant(id int) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	found := false
+	for _, r := range a.reqs {
+		if (id == 0 || r.ID == id) && r.State == "pending" {
+			found = true
+			cert, err := a.issueLocked(r.CSR, ProfileFor(r.CSR.Subject, subjectOf(r.CSR)))
+			if err != nil {
+				return n, err
+			}
+			r.State, r.Cert = "granted", cert
+			n++
+		}
+	}
+	if id != 0 && !found {
+		return 0, ErrNoSuch
+	}
+	return n, nil
+}
+
+// Reject rejects pending requests (id 0: all).
+func (a *Authority) Reject(id int) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, r := range a.reqs {
+		if (id == 0 || r.ID == id) && r.State == "pending" {
+			r.State = "rejected"
+			n++
+		}
+	}
+	if id != 0 && n == 0 {
+		return 0, ErrNoSuch
+	}
+	return n, nil
+}
+
+// Requests returns a copy of the request table.
+func (a *Authority) Requests() []Request {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]Request, len(a.reqs))
+	for i, r := range a.reqs {
+		out[i] = *r
+	}
+	return out
+}
+
+// Revoke adds a serial (hex) to the revocation list and regenerates the CRL.
+func (a *Authority) Revoke(serialHex string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := strings.ToUpper(strings.TrimLeft(serialHex, "0"))
+	n, ok := new(big.Int).SetString(s, 16)
+	if !ok || n.Int64() < 2 || n.Int64() >= a.serial {
+		return fmt.Errorf("ca: certificate %s was not issued by this CA", strings.ToUpper(serialHex))
+	}
+	if _, dup := a.revoked[s]; dup {
+		return fmt.Errorf("ca: certificate %s is already revoked", strings.ToUpper(serialHex))
+	}
+	a.revoked[s] = a.now()
+	var sb strings.Builder
+	for k, t := range a.revoked {
+		fmt.Fprintf(&sb, "%s %s\n", k, t.UTC().Format(time.RFC3339))
+	}
+	if err := a.write(a.name+".rev", []byte(sb.String())); err != nil {
+		delete(a.revoked, s)
+		return err
+	}
+	_, err := a.crlLocked(true)
+	return err
+}
+
+// CRL returns the current CRL (DER), generating it when missing or stale.
+func (a *Authority) CRL() ([]byte, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.crlLocked(false)
+}
+
+func (a *Authority) crlLocked(force bool) ([]byte, error) {
+	now := a.now()
+	if !force && a.crl != nil {
+		if c, err := x509.ParseRevocationList(a.crl); err == nil && now.Before(c.NextUpdate) {
+			return a.crl, nil
+		}
+	}
+	tmpl := &x509.RevocationList{Number: big.NewInt(now.Unix()), ThisUpdate: now, NextUpdate: now.Add(time.Duration(a.crlHours) * time.Hour)}
+	for s, t := range a.revoked {
+		n, _ := new(big.Int).SetString(s, 16)
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: t})
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, a.cert, a.key)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.write(a.name+".crl", der); err != nil {
+		return nil, err
+	}
+	a.crl = der
+	return der, nil
+}
+
+// Fingerprint is what `info requests` shows for a request, as IOS: the
+// MD5 digest of the PKCS#10 request, in hex (an identifier, not a security
+// check).
+func Fingerprint(csr *x509.CertificateRequest) string {
+	s := md5.Sum(csr.Raw)
+	return strings.ToUpper(hex.EncodeToString(s[:]))
+}
+
+var dnNames = map[string]string{"2.5.4.3": "cn", "2.5.4.6": "c", "2.5.4.10": "o", "2.5.4.11": "ou", "2.5.4.5": "serialNumber",
+	"1.2.840.113549.1.9.2": "hostname", "1.2.840.113549.1.9.8": "ipaddress", "2.5.4.7": "l", "2.5.4.8": "st"}
+
+func dnString(seq pkix.RDNSequence) string {
+	var parts []string
+	for i := len(seq) - 1; i >= 0; i-- {
+		for _, at := range seq[i] {
+			n := dnNames[at.Type.String()]
+			if n == "" {
+				n = at.Type.String()
+			}
+			parts = append(parts, fmt.Sprintf("%s=%v", n, at.Value))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// iosTime formats times as IOS shows them: "09:30:00 UTC Nov 23 2026".
+func iosTime(t time.Time) string { return t.UTC().Format("15:04:05 MST Jan 2 2006") }
+
+// IssuedEntry is one line of the issued-certificate index (database level
+// names or complete).
+type IssuedEntry struct {
+	Serial          string
+	Issued, Expires time.Time
+	Subject         string
+}
+
+// Issued reads the issued-certificate index.
+func (a *Authority) Issued() ([]IssuedEntry, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b, err := a.read(a.name + ".cnm")
+	if errors.Is(err, fs.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []IssuedEntry
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.SplitN(l, " ", 4)
+		if len(f) != 4 {
+			continue
+		}
+		is, _ := time.Parse(time.RFC3339, f[1])
+		ex, _ := time.Parse(time.RFC3339, f[2])
+		out = append(out, IssuedEntry{Serial: f[0], Issued: is, Expires: ex, Subject: f[3]})
+	}
+	return out, nil
+}

@@ -1,0 +1,184 @@
+package ca
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/smallstep/pkcs7"
+	"github.com/smallstep/scep"
+	"github.com/smallstep/scep/x509util"
+)
+
+// SCEP object identifiers (draft-nourse-scep / RFC 8894).
+var (
+	oidMessageType    = []int{2, 16, 840, 1, 113733, 1, 9, 2}
+	oidPKIStatus      = []int{2, 16, 840, 1, 113733, 1, 9, 3}
+	oidFailInfo       = []int{2, 16, 840, 1, 113733, 1, 9, 4}
+	oidSenderNonce    = []int{2, 16, 840, 1, 113733, 1, 9, 5}
+	oidRecipientNonce = []int{2, 16, 840, 1, 113733, 1, 9, 6}
+	oidTransactionID  = []int{2, 16, 840, 1, 113733, 1, 9, 7}
+)
+
+// maxSCEPMessage bounds a request body.
+const maxSCEPMessage = 256 << 10
+
+// Capabilities is what GetCACaps answers.
+const Capabilities = "POSTPKIOperation\nSHA-256\nSHA-1\nDES3\nAES\nSCEPStandard\n"
+
+// ServeHTTP is the SCEP server at /cgi-bin/pkiclient.exe.
+func (a *Authority) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op := r.URL.Query().Get("operation")
+	switch op {
+	case "GetCACaps":
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, Capabilities)
+	case "GetCACert":
+		w.Header().Set("Content-Type", "application/x-x509-ca-cert")
+		w.Write(a.cert.Raw)
+	case "GetCRL":
+		crl, err := a.CRL()
+		if err != nil {
+			http.Error(w, "CRL unavailable", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/pkix-crl")
+		w.Write(crl)
+	case "PKIOperation":
+		var body []byte
+		var err error
+		if r.Method == http.MethodPost {
+			body, err = io.ReadAll(io.LimitReader(r.Body, maxSCEPMessage+1))
+		} else {
+			m := r.URL.Query().Get("message")
+			body, err = base64.StdEncoding.DecodeString(strings.ReplaceAll(m, " ", "+"))
+		}
+		if err != nil || len(body) == 0 || len(body) > maxSCEPMessage {
+			http.Error(w, "bad PKIOperation message", http.StatusBadRequest)
+			return
+		}
+		resp, err := a.PKIOperation(body)
+		if err != nil {
+			http.Error(w, "bad PKIOperation message", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-pki-message")
+		w.Write(resp)
+	default:
+		http.Error(w, "unknown SCEP operation", http.StatusBadRequest)
+	}
+}
+
+// ErrBadMessage is returned for SCEP messages that cannot be answered at
+// all (not PKCS#7, bad signature, missing attributes).
+var ErrBadMessage = errors.New("ca: bad SCEP message")
+
+// PKIOperation answers one SCEP pkiMessage with a CertRep.
+func (a *Authority) PKIOperation(msg []byte) ([]byte, error) {
+	p7, err := pkcs7.Parse(msg)
+	if err != nil {
+		return nil, ErrBadMessage
+	}
+	if err := p7.Verify(); err != nil {
+		return nil, ErrBadMessage
+	}
+	var tid, mtype string
+	var nonce []byte
+	if p7.UnmarshalSignedAttribute(oidTransactionID, &tid) != nil || p7.UnmarshalSignedAttribute(oidMessageType, &mtype) != nil ||
+		p7.UnmarshalSignedAttribute(oidSenderNonce, &nonce) != nil || tid == "" || len(p7.Certificates) == 0 {
+		return nil, ErrBadMessage
+	}
+	rep := certRep{tid: tid, nonce: nonce, recipient: p7.Certificates[0]}
+	switch scep.MessageType(mtype) {
+	case scep.PKCSReq, scep.RenewalReq, scep.UpdateReq:
+		inner, err := pkcs7.Parse(p7.Content)
+		if err != nil {
+			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
+		}
+		raw, err := inner.Decrypt(a.cert, a.key)
+		if err != nil {
+			return a.reply(rep, scep.FAILURE, scep.BadMessageCheck, nil)
+		}
+		csr, err := x509.ParseCertificateRequest(raw)
+		if err != nil {
+			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
+		}
+		if _, err := x509util.ParseChallengePassword(raw); err != nil {
+			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
+		}
+		// The request must be signed by the key it certifies (or by a
+		// certificate the CA issued, for renewal); refuse mismatches.
+		if !bytes.Equal(publicBytes(p7.Certificates[0].PublicKey), csr.RawSubjectPublicKeyInfo) && scep.MessageType(mtype) == scep.PKCSReq {
+			return a.reply(rep, scep.FAILURE, scep.BadMessageCheck, nil)
+		}
+		r, err := a.Submit(tid, csr)
+		if err != nil {
+			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
+		}
+		return a.answer(rep, r)
+	case scep.CertPoll:
+		r, ok := a.Lookup(tid)
+		if !ok {
+			return a.reply(rep, scep.FAILURE, scep.BadCertID, nil)
+		}
+		return a.answer(rep, r)
+	default:
+		return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
+	}
+}
+
+func (a *Authority) answer(rep certRep, r Request) ([]byte, error) {
+	switch r.State {
+	case "granted":
+		return a.reply(rep, scep.SUCCESS, "", r.Cert)
+	case "pending":
+		return a.reply(rep, scep.PENDING, "", nil)
+	}
+	return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
+}
+
+type certRep struct {
+	tid       string
+	nonce     []byte
+	recipient *x509.Certificate
+}
+
+// reply builds a CertRep signed by the CA; on success the issued
+// certificate travels in a degenerate PKCS#7 encrypted to the requester.
+func (a *Authority) reply(rep certRep, status scep.PKIStatus, fail scep.FailInfo, cert *x509.Certificate) ([]byte, error) {
+	attrs := []pkcs7.Attribute{
+		{Type: oidTransactionID, Value: rep.tid},
+		{Type: oidPKIStatus, Value: status},
+		{Type: oidMessageType, Value: scep.CertRep},
+		{Type: oidSenderNonce, Value: rep.nonce},
+		{Type: oidRecipientNonce, Value: rep.nonce},
+	}
+	if status == scep.FAILURE {
+		attrs = append(attrs, pkcs7.Attribute{Type: oidFailInfo, Value: fail})
+	}
+	var content []byte
+	if cert != nil {
+		deg, err := scep.DegenerateCertificates([]*x509.Certificate{cert})
+		if err != nil {
+			return nil, err
+		}
+		if content, err = pkcs7.Encrypt(deg, []*x509.Certificate{rep.recipient}); err != nil {
+			return nil, err
+		}
+	}
+	sd, err := pkcs7.NewSignedData(content)
+	if err != nil {
+		return nil, err
+	}
+	if cert != nil {
+		sd.AddCertificate(cert)
+	}
+	if err := sd.AddSigner(a.cert, a.key, pkcs7.SignerInfoConfig{ExtraSignedAttributes: attrs}); err != nil {
+		return nil, err
+	}
+	return sd.Finish()
+}

@@ -1,0 +1,469 @@
+// Package credentials is the CTL provider of seed 004 (the `credentials`
+// feature): its configuration mode, `show credentials`, and the TLS service
+// on port 2444 that hands this router's certificates to a CTL client
+// running on another router, after checking the `ctl-service admin` user
+// and secret. The wire protocol is ours (docs/CTL-PROVIDER.md); [Fetch] is
+// its client, used by crypto/ctlclient.
+package credentials
+
+import (
+	"context"
+	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"cmeos/crypto/ctl"
+	"cmeos/crypto/pki"
+	"cmeos/ios/aaa"
+	"cmeos/ios/cli"
+	"cmeos/ios/config"
+	"cmeos/ios/logging"
+)
+
+// Mode is the credentials configuration mode.
+const Mode = "config-credentials"
+
+// FeatureName is the registration name.
+const FeatureName = "credentials"
+
+func init() {
+	config.Register(config.Registration{Name: FeatureName, Order: config.OrderCTLClient + 50, New: newFeature,
+		Examples: "credentials\n ip source-address 127.0.0.1 port 2444\n trustpoint ctlpv\n ctl-service admin user4 secret 0 c89L8o\n"})
+}
+
+// Source adds certificates the provider hands out besides its own trustpoint
+// certificate (the TFTP or CAPF certificate of this router). It runs with
+// the configuration lock held.
+type Source func() []Credential
+
+// Feature is the credentials configuration and the running provider.
+type Feature struct {
+	sys *config.System
+
+	// Guarded by the configuration lock.
+	on         bool
+	addr       netip.Addr // invalid: not configured
+	port       int        // 0: any free port (tests)
+	trustpoint string
+	admin      string
+	secret     *Secret
+	sources    []Source
+	down       string // last reason the service is not running, logged once
+
+	// rmu serializes Reconcile (commands and certificate events may race).
+	rmu sync.Mutex
+	// mu guards the listener.
+	mu     sync.Mutex
+	ln     net.Listener
+	lnAddr string // configured address the listener was opened for
+	conns  map[net.Conn]bool
+	wg     sync.WaitGroup
+}
+
+// FromSystem returns the credentials feature of a System.
+func FromSystem(sys *config.System) *Feature {
+	f, _ := sys.Feature(FeatureName).(*Feature)
+	return f
+}
+
+func newFeature(sys *config.System) config.Feature {
+	f := &Feature{sys: sys, port: DefaultPort}
+	t := sys.Tree
+	t.AddMode(Mode, "(config-credentials)#", cli.ModeConfig)
+	help := map[string]string{
+		"credentials": "Enter credentials configuration mode (CTL provider)",
+		"ip":          "IP configuration", "source-address": "Address the CTL provider listens on",
+		"addr": "IP address", "port": "TCP port", "num": "Port number (default 2444; 0 any free port)",
+		"trustpoint": "Trustpoint for the TLS session with the CTL client", "tp": "Trustpoint label",
+		"ctl-service": "CTL service", "admin": "Administrator credentials for the CTL client",
+		"user": "User name", "secret": "Password of the administrator",
+		"type": "0 clear text, 1 encrypted (type 7 cipher), 6 AES", "pw": "The password",
+	}
+	t.Add(cli.ModeConfig, cli.Command{Syntax: "credentials", Help: help, Owner: FeatureName, No: true, Run: func(c *cli.Context) error {
+		if c.Negate {
+			f.on, f.addr, f.port, f.trustpoint, f.admin, f.secret = false, netip.Addr{}, DefaultPort, "", "", nil
+			return nil
+		}
+		f.on = true
+		c.Enter(Mode, nil)
+		return nil
+	}})
+	add := func(syntax string, run func(c *cli.Context) error) {
+		t.Add(Mode, cli.Command{Syntax: syntax, Help: help, Owner: FeatureName, No: true, Run: run})
+	}
+	add("ip source-address [ addr:A.B.C.D [ port [ num:<0-65535> ] ] ]", func(c *cli.Context) error {
+		if c.Negate {
+			f.addr, f.port = netip.Addr{}, DefaultPort
+			return nil
+		}
+		if !c.Has("addr") {
+			return errIncomplete
+		}
+		f.addr = netip.MustParseAddr(c.String("addr"))
+		f.port = c.Int("num", DefaultPort)
+		return nil
+	})
+	add("trustpoint tp:WORD", func(c *cli.Context) error {
+		f.trustpoint = c.String("tp")
+		if c.Negate {
+			f.trustpoint = ""
+		}
+		return nil
+	})
+	add("ctl-service admin user:WORD [ secret type:<0-7> pw:WORD ]", func(c *cli.Context) error {
+		if c.Negate {
+			f.admin, f.secret = "", nil
+			return nil
+		}
+		if !c.Has("pw") {
+			return errIncomplete
+		}
+		p, err := ParseSecret(sys, c.Int("type", 0), c.String("pw"))
+		if err != nil {
+			if errors.Is(err, ErrPasswordType) {
+				return c.InvalidInput("type")
+			}
+			return err
+		}
+		f.admin, f.secret = c.String("user"), p
+		return nil
+	})
+	t.Add(cli.ModeExec, cli.Command{Syntax: "show credentials", Pipe: true,
+		Help: map[string]string{"show": "Show running system information", "credentials": "CTL provider (credentials) information"},
+		Run: func(c *cli.Context) error {
+			f.show(c)
+			return nil
+		}})
+	sys.Subscribe(config.TopicCertificates, func() { f.Reconcile(sys.Context()) })
+	sys.Subscribe(config.TopicKeys, func() { f.Reconcile(sys.Context()) })
+	return f
+}
+
+// ErrPasswordType is returned by ParseSecret for a type other than 0, 1, 6, 7.
+var ErrPasswordType = errors.New("bad password type")
+
+// Secret is the password of `ctl-service admin ... secret T P` and of
+// ctl-client `server cme ... password T P`.
+type Secret struct {
+	p   *aaa.Password
+	six bool // entered as type 6: kept AES-encrypted while that is enabled
+}
+
+// ParseSecret reads such a password. Type 1 is the reversible type-7 cipher
+// (ios-commands.md §6.6 item 8); the seed says the type tells how the
+// password is shown, not how it is typed, so a type-1 value that is not
+// valid cipher text is taken as clear text to be shown encrypted. The lock
+// must be held.
+func ParseSecret(sys *config.System, typ int, text string) (*Secret, error) {
+	switch typ {
+	case 0, 7:
+		p, err := aaa.ParsePassword(sys, typ, text)
+		return &Secret{p: p}, err
+	case 6:
+		p, err := aaa.ParsePassword(sys, typ, text)
+		return &Secret{p: p, six: true}, err
+	case 1:
+		if p, err := aaa.ParsePassword(sys, 1, text); err == nil {
+			return &Secret{p: p}, nil
+		}
+		p, err := aaa.ParsePassword(sys, 0, text)
+		if err != nil {
+			return nil, err
+		}
+		enc := p.Render(sys, false, true) // "7 <cipher>"
+		p, err = aaa.ParsePassword(sys, 7, enc[2:])
+		return &Secret{p: p}, err
+	}
+	return nil, ErrPasswordType
+}
+
+// Plain is the clear text, for the protocol only.
+func (s *Secret) Plain() string { return s.p.Plain() }
+
+// String hides the secret from accidental formatting.
+func (s *Secret) String() string { return "credentials.Secret{redacted}" }
+
+// Render is the running-config form: "0 clear", "1 <type-7 cipher>" as
+// the seeds write it, or "6 <AES>" for a password entered as type 6 while
+// AES password encryption is on (lock held).
+func (s *Secret) Render(sys *config.System) string {
+	r := s.p.Render(sys, s.six, s.six)
+	if r[0] == '7' {
+		return "1" + r[1:]
+	}
+	return r
+}
+
+// Render writes the credentials block.
+func (f *Feature) Render(r *config.Renderer) {
+	if !f.on {
+		return
+	}
+	r.Line("credentials")
+	if f.addr.IsValid() {
+		r.Subf("ip source-address %s port %d", f.addr, f.port)
+	}
+	if f.trustpoint != "" {
+		r.Sub("trustpoint " + f.trustpoint)
+	}
+	if f.admin != "" {
+		r.Subf("ctl-service admin %s secret %s", f.admin, f.secret.Render(f.sys))
+	}
+	r.Bang()
+}
+
+func (f *Feature) show(c *cli.Context) {
+	if !f.on {
+		return
+	}
+	ip := ""
+	if f.addr.IsValid() {
+		ip = f.addr.String()
+	}
+	c.Printf("\nCredentials IP: %s\nCredentials PORT: %d\nTrustpoint: %s\n", ip, f.port, f.trustpoint)
+}
+
+// AddSource registers further certificates to hand out (lock held).
+func (f *Feature) AddSource(s Source) { f.sources = append(f.sources, s) }
+
+// Addr returns the address the provider listens on, or nil.
+func (f *Feature) Addr() net.Addr {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ln == nil {
+		return nil
+	}
+	return f.ln.Addr()
+}
+
+// reason tells why the service cannot run, or "" (lock held).
+func (f *Feature) reason() string {
+	switch {
+	case !f.on || !f.addr.IsValid() || f.trustpoint == "" || f.admin == "":
+		return "-" // not (yet) fully configured: nothing to say
+	}
+	if _, _, ok := pki.FromSystem(f.sys).Credentials(f.trustpoint); !ok {
+		return fmt.Sprintf("trustpoint %s has no certificate or key", f.trustpoint)
+	}
+	return ""
+}
+
+// Reconcile starts the provider when it is fully configured and its
+// trustpoint has credentials, restarts it when the address changes, and
+// stops it otherwise.
+func (f *Feature) Reconcile(ctx context.Context) error {
+	f.rmu.Lock()
+	defer f.rmu.Unlock()
+	f.sys.Lock()
+	if f.sys.IsLoading() {
+		f.sys.Unlock() // reconciled once the whole startup-config is in
+		return nil
+	}
+	why := f.reason()
+	addr := net.JoinHostPort(f.addr.String(), strconv.Itoa(f.port))
+	logDown := why != "" && why != "-" && why != f.down
+	f.down = why
+	f.sys.Unlock()
+
+	f.mu.Lock()
+	running, same := f.ln != nil, f.lnAddr == addr
+	f.mu.Unlock()
+	if why != "" {
+		if running {
+			f.stop()
+			f.sys.Log.Logf(logging.Notifications, "CREDENTIALS", "STOPPED", "CTL provider stopped")
+		}
+		if logDown {
+			f.sys.Log.Logf(logging.Warnings, "CREDENTIALS", "NOT_STARTED", "CTL provider not started: %s", why)
+		}
+		return nil
+	}
+	if running && same {
+		return nil
+	}
+	f.stop()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("CTL provider: listening on %s: %w", addr, err)
+	}
+	f.mu.Lock()
+	f.ln, f.lnAddr = ln, addr
+	f.wg.Add(1)
+	f.mu.Unlock()
+	go f.serve(ctx, ln)
+	f.sys.Log.Logf(logging.Notifications, "CREDENTIALS", "STARTED", "CTL provider listening on %s", ln.Addr())
+	return nil
+}
+
+func (f *Feature) stop() {
+	f.mu.Lock()
+	ln := f.ln
+	f.ln, f.lnAddr = nil, ""
+	for c := range f.conns {
+		c.Close()
+	}
+	f.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+	}
+	f.wg.Wait()
+}
+
+// Close stops the provider.
+func (f *Feature) Close() error {
+	f.stop()
+	return nil
+}
+
+func (f *Feature) serve(ctx context.Context, ln net.Listener) {
+	defer f.wg.Done()
+	var conns sync.WaitGroup
+	defer conns.Wait()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		f.mu.Lock()
+		if f.conns == nil {
+			f.conns = map[net.Conn]bool{}
+		}
+		f.conns[nc] = true
+		f.mu.Unlock()
+		conns.Add(1)
+		go func() {
+			defer conns.Done()
+			f.handle(ctx, nc)
+			f.mu.Lock()
+			delete(f.conns, nc)
+			f.mu.Unlock()
+		}()
+	}
+}
+
+// tlsConfig is the server side of the handshake, built per connection so
+// that a new trustpoint certificate is used at once: the trustpoint's
+// certificate, and a client certificate that must chain to one of this
+// router's trusted CA certificates.
+func (f *Feature) tlsConfig() (*tls.Config, error) {
+	f.sys.Lock()
+	defer f.sys.Unlock()
+	p := pki.FromSystem(f.sys)
+	cert, key, ok := p.Credentials(f.trustpoint)
+	if !ok {
+		return nil, errors.New("no credentials")
+	}
+	roots := Roots(f.sys)
+	now := f.sys.Now
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}},
+		ClientAuth:   tls.RequireAnyClientCert,
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			return verifyChain(raw, roots, now(), x509.ExtKeyUsageAny)
+		},
+	}, nil
+}
+
+// Roots returns the CA certificates of every trustpoint, the anchors both
+// ends of the CTL protocol check the peer against (lock held).
+func Roots(sys *config.System) []*x509.Certificate {
+	p := pki.FromSystem(sys)
+	var out []*x509.Certificate
+	for _, n := range p.Names() {
+		if c := p.CACertificate(n); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *Feature) handle(ctx context.Context, nc net.Conn) {
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	peer := nc.RemoteAddr().String()
+	if h, _, err := net.SplitHostPort(peer); err == nil {
+		peer = h
+	}
+	cfg, err := f.tlsConfig()
+	if err != nil {
+		return
+	}
+	tc := tls.Server(nc, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		f.sys.Log.Logf(logging.Warnings, "CREDENTIALS", "TLS_FAILED", "TLS handshake with CTL client %s failed", peer)
+		return
+	}
+	reply := func(status uint8, creds []Credential) {
+		b, err := MarshalResponse(status, creds)
+		if err == nil {
+			tc.Write(b)
+		}
+	}
+	body, err := readFrame(tc, TypeRequest, MaxRequest)
+	if err != nil {
+		reply(StatusBadRequest, nil)
+		return
+	}
+	user, password, err := ParseRequest(body)
+	if err != nil {
+		reply(StatusBadRequest, nil)
+		return
+	}
+	f.sys.Lock()
+	ok := f.admin != "" && f.secret != nil &&
+		subtle.ConstantTimeCompare([]byte(user), []byte(f.admin)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(password), []byte(f.secret.Plain())) == 1
+	var creds []Credential
+	if ok {
+		creds = f.credentials()
+	}
+	f.sys.Unlock()
+	switch {
+	case !ok:
+		f.sys.Log.Logf(logging.Warnings, "CREDENTIALS", "AUTH_FAILED", "CTL client %s failed authentication", peer)
+		reply(StatusAuthFailed, nil)
+	case len(creds) == 0:
+		reply(StatusUnavailable, nil)
+	default:
+		f.sys.Log.Logf(logging.Informational, "CREDENTIALS", "SENT", "Credentials sent to CTL client %s", peer)
+		reply(StatusOK, creds)
+	}
+}
+
+// credentials lists what the provider hands out: its trustpoint's
+// certificate as the CME (CCM) credential, then the registered sources,
+// without duplicates (lock held).
+func (f *Feature) credentials() []Credential {
+	var out []Credential
+	seen := map[string]bool{}
+	add := func(c Credential) {
+		if c.Cert == nil {
+			return
+		}
+		k := strconv.Itoa(int(c.Role)) + string(c.Cert.Raw)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, c)
+		}
+	}
+	if c := pki.FromSystem(f.sys).Certificate(f.trustpoint); c != nil {
+		add(Credential{Role: ctl.RoleCCM, Cert: c})
+	}
+	for _, s := range f.sources {
+		for _, c := range s() {
+			add(c)
+		}
+	}
+	return out
+}
+
+// errIncomplete is the engine's text for a command cut short.
+var errIncomplete = errors.New("% Incomplete command.\n\n")

@@ -1,0 +1,524 @@
+// Package tvs is Security by Default (seed 003) for cmeos: the Initial
+// Trust List (ITLFile.tlv and ITLSEP<MAC>.tlv, signed by the TFTP
+// credentials) and the Trust Verification Service on TCP 2445 that tells
+// phones whether a certificate missing from their ITL is trusted, and in
+// which roles.
+//
+// Seed 003 describes CUCM, which has no IOS syntax for any of this, so the
+// configuration is a small cmeos mode (tier X):
+//
+//	tvs                                    -> (config-tvs)#
+//	 ip source-address A.B.C.D [port N]    TVS listener (default 2445; 0 any free port)
+//	 trustpoint T                          TVS TLS certificate; role TVS in the ITL
+//	 itl tftp trustpoint T                 signs the ITL; SAST and CCM+TFTP records
+//	 itl capf trustpoint T                 adds a CAPF record
+//	 itl perphone H.H.H                    also serve ITLSEP<MAC>.tlv
+//	 shutdown                              stop the TVS, withdraw the ITL
+//
+// The ITL follows the configuration and the certificates automatically:
+// it is rebuilt (and written atomically to flash:ITLFile.tlv) only when
+// its records change, so its checksum changes only with its content, as
+// seed 003 requires. The TVS vouches for the certificates of the ITL and
+// of the CTL in service (crypto/ctlclient), looked up by SHA-256 as tvsd
+// does; `show tvs` and `show itl` show the state.
+package tvs
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"cmeos/crypto/ctl"
+	"cmeos/crypto/ctlclient"
+	"cmeos/crypto/pki"
+	"cmeos/ios/cli"
+	"cmeos/ios/config"
+	"cmeos/ios/fs"
+	"cmeos/ios/logging"
+	"cmeos/telephony/tftpd"
+)
+
+// Mode is the tvs configuration mode.
+const Mode = "config-tvs"
+
+// FeatureName is the registration name.
+const FeatureName = "tvs"
+
+// ITLName is the generic ITL file name (protocols.md §2.8).
+const ITLName = "ITLFile.tlv"
+
+// MaxITLSize is the ITL size phones load (seed 003: over 64 KB fails).
+const MaxITLSize = 64 * 1024
+
+func init() {
+	config.Register(config.Registration{Name: FeatureName, Order: config.OrderCTLClient + 60, New: newFeature,
+		Examples: "tvs\n ip source-address 10.1.1.1 port 2445\n trustpoint cmeserver\n itl tftp trustpoint cme-tftp\n" +
+			" itl capf trustpoint capf\n itl perphone 000C.CE3A.817C\n shutdown\n"})
+}
+
+// Feature is the tvs configuration, the ITL in service and the TVS server.
+type Feature struct {
+	sys *config.System
+
+	// Guarded by the configuration lock.
+	on         bool
+	addr       netip.Addr
+	port       int
+	trustpoint string   // TVS TLS certificate (role TVS in the ITL)
+	itlTFTP    string   // signs the ITL; SAST and CCM+TFTP records
+	itlCAPF    string   // optional CAPF record
+	perPhone   []string // MACs (12 upper-case hex digits) served ITLSEP<MAC>.tlv
+	shutdown   bool
+	itl        []byte   // ITL in service
+	served     []string // names the ITL is published under
+	lastITLErr string
+	down       string
+
+	rmu    sync.Mutex // serializes Reconcile
+	mu     sync.Mutex // guards the listener and its connections
+	ln     net.Listener
+	lnAddr string
+	conns  map[net.Conn]bool
+	wg     sync.WaitGroup
+	// answered counts VERIFY_RESPONSEs by status (guarded by mu).
+	valid, invalid int
+}
+
+// FromSystem returns the tvs feature of a System.
+func FromSystem(sys *config.System) *Feature {
+	f, _ := sys.Feature(FeatureName).(*Feature)
+	return f
+}
+
+func newFeature(sys *config.System) config.Feature {
+	f := &Feature{sys: sys, port: DefaultPort}
+	t := sys.Tree
+	t.AddMode(Mode, "(config-tvs)#", cli.ModeConfig)
+	help := map[string]string{
+		"tvs": "Trust Verification Service and ITL file", "ip": "IP configuration",
+		"source-address": "Address the TVS listens on", "addr": "IP address", "port": "TCP port",
+		"num": "Port number (default 2445; 0 any free port)", "trustpoint": "Trustpoint", "tp": "Trustpoint label",
+		"itl": "Initial Trust List file", "tftp": "TFTP credentials that sign the ITL", "capf": "CAPF certificate in the ITL",
+		"perphone": "Also serve the ITL as ITLSEP<mac>.tlv", "mac": "MAC address of the phone",
+		"shutdown": "Stop the TVS and withdraw the ITL",
+	}
+	t.Add(cli.ModeConfig, cli.Command{Syntax: "tvs", Help: help, Owner: FeatureName, No: true, Run: func(c *cli.Context) error {
+		if c.Negate {
+			f.on, f.addr, f.port, f.trustpoint, f.itlTFTP, f.itlCAPF, f.perPhone, f.shutdown = false, netip.Addr{}, DefaultPort, "", "", "", nil, false
+			return nil
+		}
+		f.on = true
+		c.Enter(Mode, nil)
+		return nil
+	}})
+	add := func(syntax string, run func(c *cli.Context) error) {
+		t.Add(Mode, cli.Command{Syntax: syntax, Help: help, Owner: FeatureName, No: true, Run: run})
+	}
+	add("ip source-address [ addr:A.B.C.D [ port [ num:<0-65535> ] ] ]", func(c *cli.Context) error {
+		if c.Negate {
+			f.addr, f.port = netip.Addr{}, DefaultPort
+			return nil
+		}
+		if !c.Has("addr") {
+			return errIncomplete
+		}
+		f.addr, f.port = netip.MustParseAddr(c.String("addr")), c.Int("num", DefaultPort)
+		return nil
+	})
+	add("trustpoint tp:WORD", func(c *cli.Context) error {
+		f.trustpoint = c.String("tp")
+		if c.Negate {
+			f.trustpoint = ""
+		}
+		return nil
+	})
+	add("itl which:{ tftp | capf } trustpoint tp:WORD", func(c *cli.Context) error {
+		v := c.String("tp")
+		if c.Negate {
+			v = ""
+		}
+		if c.String("which") == "tftp" {
+			f.itlTFTP = v
+		} else {
+			f.itlCAPF = v
+		}
+		return nil
+	})
+	add("itl perphone mac:H.H.H", func(c *cli.Context) error {
+		m := strings.ToUpper(strings.ReplaceAll(c.String("mac"), ".", ""))
+		f.perPhone = slices.DeleteFunc(f.perPhone, func(x string) bool { return x == m })
+		if !c.Negate {
+			f.perPhone = append(f.perPhone, m)
+		}
+		return nil
+	})
+	add("shutdown", func(c *cli.Context) error {
+		f.shutdown = !c.Negate
+		return nil
+	})
+	registerShow(f)
+	sys.Subscribe(config.TopicCertificates, func() { f.Reconcile(sys.Context()) })
+	sys.Subscribe(ctlclient.TopicGenerated, func() { f.Reconcile(sys.Context()) })
+	return f
+}
+
+var errIncomplete = errors.New("% Incomplete command.\n\n")
+
+// Render writes the tvs block.
+func (f *Feature) Render(r *config.Renderer) {
+	if !f.on {
+		return
+	}
+	r.Line("tvs")
+	if f.addr.IsValid() {
+		r.Subf("ip source-address %s port %d", f.addr, f.port)
+	}
+	if f.trustpoint != "" {
+		r.Sub("trustpoint " + f.trustpoint)
+	}
+	if f.itlTFTP != "" {
+		r.Sub("itl tftp trustpoint " + f.itlTFTP)
+	}
+	if f.itlCAPF != "" {
+		r.Sub("itl capf trustpoint " + f.itlCAPF)
+	}
+	for _, m := range f.perPhone {
+		r.Subf("itl perphone %s.%s.%s", m[0:4], m[4:8], m[8:12])
+	}
+	if f.shutdown {
+		r.Sub("shutdown")
+	}
+	r.Bang()
+}
+
+// buildITL makes the ITL of seed 003 (lock held): the TFTP certificate as
+// SAST (it signs) and as CCM+TFTP (the CME router is both), the TVS
+// certificate, and the CAPF certificate when configured.
+func (f *Feature) buildITL() (records []ctl.Record, signer crypto.Signer, cert *x509.Certificate, err error) {
+	p := pki.FromSystem(f.sys)
+	cert, signer, ok := p.Credentials(f.itlTFTP)
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("TFTP trustpoint %s has no certificate or key", f.itlTFTP)
+	}
+	add := func(c *x509.Certificate, role ctl.Role) error {
+		r, err := ctl.RecordFromCertificate(c, role)
+		if err == nil {
+			records = append(records, r)
+		}
+		return err
+	}
+	if err = add(cert, ctl.RoleSAST); err == nil {
+		err = add(cert, ctl.RoleCCMTFTP)
+	}
+	if err == nil && f.trustpoint != "" {
+		if c := p.Certificate(f.trustpoint); c != nil {
+			err = add(c, ctl.RoleTVS)
+		} else {
+			err = fmt.Errorf("TVS trustpoint %s has no certificate", f.trustpoint)
+		}
+	}
+	if err == nil && f.itlCAPF != "" {
+		if c := p.Certificate(f.itlCAPF); c != nil {
+			err = add(c, ctl.RoleCAPF)
+		} else {
+			err = fmt.Errorf("CAPF trustpoint %s has no certificate", f.itlCAPF)
+		}
+	}
+	return records, signer, cert, err
+}
+
+func sameRecords(b []byte, signer *x509.Certificate, want []ctl.Record) bool {
+	if b == nil {
+		return false
+	}
+	got, err := ctl.Verify(b, signer)
+	if err != nil || len(got.Records) != len(want) {
+		return false
+	}
+	for i := range want {
+		if got.Records[i].Role != want[i].Role || !bytes.Equal(got.Records[i].Certificate, want[i].Certificate) {
+			return false
+		}
+	}
+	return true
+}
+
+// syncITL generates, reuses or withdraws the ITL (lock held).
+func (f *Feature) syncITL() {
+	t := tftpd.FromSystem(f.sys)
+	if !f.on || f.shutdown || f.itlTFTP == "" {
+		f.publish(nil, t)
+		return
+	}
+	records, signer, cert, err := f.buildITL()
+	if err != nil {
+		f.itlFailed(err)
+		return
+	}
+	path, _ := f.sys.FS.Parse("flash:" + ITLName)
+	b := f.itl
+	if !sameRecords(b, cert, records) {
+		if old, rerr := f.sys.FS.ReadFile(path); rerr == nil && sameRecords(old, cert, records) {
+			b = old // checksum changes only with content (seed 003)
+		} else {
+			b, err = ctl.Sign(&ctl.File{Records: records}, signer, cert, crypto.SHA1, ITLName, f.sys.Now())
+			if err == nil && len(b) > MaxITLSize {
+				err = fmt.Errorf("ITL would be %d bytes, more than %d", len(b), MaxITLSize)
+			}
+			if err == nil {
+				if werr := f.sys.FS.WriteFile(path, b); werr != nil {
+					err = errors.New(fs.IOSError("writing", path, werr))
+				}
+			}
+			if err != nil {
+				f.itlFailed(err)
+				return
+			}
+			f.sys.Log.Logf(logging.Notifications, "TVS", "ITL_GENERATED", "%s generated with %d records, signed by trustpoint %s", ITLName, len(records), f.itlTFTP)
+		}
+	}
+	f.lastITLErr = ""
+	f.publish(b, t)
+}
+
+// publish serves b as ITLFile.tlv and ITLSEP<MAC>.tlv, or withdraws the
+// ITL when b is nil (lock held).
+func (f *Feature) publish(b []byte, t *tftpd.Feature) {
+	var names []string
+	if b != nil {
+		names = append(names, ITLName)
+		for _, m := range f.perPhone {
+			names = append(names, "ITLSEP"+m+".tlv")
+		}
+	}
+	if t != nil {
+		for _, n := range f.served {
+			if !slices.Contains(names, n) {
+				t.Remove(n)
+			}
+		}
+		if !bytes.Equal(b, f.itl) || !slices.Equal(names, f.served) {
+			for _, n := range names {
+				t.Publish(n, b)
+			}
+		}
+	}
+	f.itl, f.served = b, names
+}
+
+func (f *Feature) itlFailed(err error) {
+	if msg := err.Error(); msg != f.lastITLErr {
+		f.lastITLErr = msg
+		f.sys.Log.Logf(logging.Errors, "TVS", "ITL_FAILED", "%s not generated: %s", ITLName, strings.TrimPrefix(msg, "% "))
+	}
+}
+
+// ITL returns the ITL in service, or nil (lock held).
+func (f *Feature) ITL() []byte { return slices.Clone(f.itl) }
+
+// Addr returns the TVS listener's address, or nil.
+func (f *Feature) Addr() net.Addr {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ln == nil {
+		return nil
+	}
+	return f.ln.Addr()
+}
+
+// Reconcile brings the ITL up to date and starts, restarts or stops the
+// TVS listener.
+func (f *Feature) Reconcile(ctx context.Context) error {
+	f.rmu.Lock()
+	defer f.rmu.Unlock()
+	f.sys.Lock()
+	if f.sys.IsLoading() {
+		// A certificate event in the middle of startup-config: the
+		// feature is reconciled once the whole file is in.
+		f.sys.Unlock()
+		return nil
+	}
+	f.syncITL()
+	why := ""
+	switch {
+	case !f.on || f.shutdown || !f.addr.IsValid() || f.trustpoint == "":
+		why = "-"
+	default:
+		if _, _, ok := pki.FromSystem(f.sys).Credentials(f.trustpoint); !ok {
+			why = fmt.Sprintf("trustpoint %s has no certificate or key", f.trustpoint)
+		}
+	}
+	addr := net.JoinHostPort(f.addr.String(), strconv.Itoa(f.port))
+	logDown := why != "" && why != "-" && why != f.down
+	f.down = why
+	f.sys.Unlock()
+
+	f.mu.Lock()
+	running, same := f.ln != nil, f.lnAddr == addr
+	f.mu.Unlock()
+	if why != "" {
+		if running {
+			f.stop()
+			f.sys.Log.Logf(logging.Notifications, "TVS", "STOPPED", "TVS stopped")
+		}
+		if logDown {
+			f.sys.Log.Logf(logging.Warnings, "TVS", "NOT_STARTED", "TVS not started: %s", why)
+		}
+		return nil
+	}
+	if running && same {
+		return nil
+	}
+	f.stop()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("TVS: listening on %s: %w", addr, err)
+	}
+	f.mu.Lock()
+	f.ln, f.lnAddr = ln, addr
+	f.wg.Add(1)
+	f.mu.Unlock()
+	go f.serve(ctx, ln)
+	f.sys.Log.Logf(logging.Notifications, "TVS", "STARTED", "TVS listening on %s", ln.Addr())
+	return nil
+}
+
+func (f *Feature) stop() {
+	f.mu.Lock()
+	ln := f.ln
+	f.ln, f.lnAddr = nil, ""
+	for c := range f.conns {
+		c.Close()
+	}
+	f.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+	}
+	f.wg.Wait()
+}
+
+// Close stops the TVS.
+func (f *Feature) Close() error {
+	f.stop()
+	return nil
+}
+
+func (f *Feature) serve(ctx context.Context, ln net.Listener) {
+	defer f.wg.Done()
+	var conns sync.WaitGroup
+	defer conns.Wait()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		f.mu.Lock()
+		if f.conns == nil {
+			f.conns = map[net.Conn]bool{}
+		}
+		f.conns[nc] = true
+		f.mu.Unlock()
+		conns.Add(1)
+		go func() {
+			defer conns.Done()
+			f.handle(ctx, nc)
+			f.mu.Lock()
+			delete(f.conns, nc)
+			f.mu.Unlock()
+		}()
+	}
+}
+
+// known maps the SHA-256 fingerprint of every certificate the TVS vouches
+// for to its roles: the records of the ITL and of the CTL in service (lock
+// held).
+func (f *Feature) known() map[[32]byte][]ctl.Role {
+	m := map[[32]byte][]ctl.Role{}
+	var files [][]byte
+	if f.itl != nil {
+		files = append(files, f.itl)
+	}
+	if c := ctlclient.FromSystem(f.sys); c != nil {
+		if b := c.Current(); b != nil {
+			files = append(files, b)
+		}
+	}
+	for _, b := range files {
+		file, err := ctl.Verify(b)
+		if err != nil {
+			continue
+		}
+		for _, r := range file.Records {
+			if len(r.Certificate) == 0 {
+				continue
+			}
+			k := sha256.Sum256(r.Certificate)
+			if !slices.Contains(m[k], r.Role) {
+				m[k] = append(m[k], r.Role)
+			}
+		}
+	}
+	return m
+}
+
+func (f *Feature) handle(ctx context.Context, nc net.Conn) {
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	f.sys.Lock()
+	cert, key, ok := pki.FromSystem(f.sys).Credentials(f.trustpoint)
+	f.sys.Unlock()
+	if !ok {
+		return
+	}
+	tc := tls.Server(nc, &tls.Config{MinVersion: tls.VersionTLS12,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}}})
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return
+	}
+	req, err := ReadMessage(tc)
+	if err != nil || req.Command != CmdVerifyRequest {
+		return // tvsd drops what it does not understand
+	}
+	der, ok := req.Get(TagCertificate)
+	if !ok {
+		return
+	}
+	if v, ok := req.Get(TagDeviceName); ok {
+		if _, err := DeviceName(v); err != nil {
+			return
+		}
+	}
+	f.sys.Lock()
+	roles := f.known()[sha256.Sum256(der)]
+	f.sys.Unlock()
+	resp := &Message{Command: CmdVerifyResponse, Session: req.Session}
+	f.mu.Lock()
+	if len(roles) == 0 {
+		f.invalid++
+		resp.Elements = []Element{{TagStatus, []byte{StatusInvalid}}}
+	} else {
+		f.valid++
+		rb := make([]byte, len(roles))
+		for i, r := range roles {
+			rb[i] = byte(r)
+		}
+		resp.Elements = []Element{{TagStatus, []byte{StatusValid}}, {TagRoles, rb}, {TagTTL, binary.BigEndian.AppendUint32(nil, DefaultTTL)}}
+	}
+	f.mu.Unlock()
+	if b, err := resp.MarshalBinary(); err == nil {
+		tc.Write(b)
+	}
+}
