@@ -32,7 +32,7 @@ const FileName = "CTLFile.tlv"
 // telephony service turns server-security-mode to secure on it (004:
 // "once the CTL file is generated the CTL client sets the server security
 // mode to secure").
-const TopicGenerated = "ctl-generated"
+const TopicGenerated = config.TopicCTLGenerated
 
 func init() {
 	config.Register(config.Registration{Name: FeatureName, Order: config.OrderCTLClient, New: newFeature,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/pem"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/fs"
 )
@@ -192,4 +194,54 @@ func FuzzDecodeKey(f *testing.F) {
 		DecodeKey(b)
 		ParseEncryptedPEM(b, "x")
 	})
+}
+
+type lines struct{ l []string }
+
+func (a *lines) next() (string, error) {
+	if len(a.l) == 0 {
+		return "", io.EOF
+	}
+	s := a.l[0]
+	a.l = a.l[1:]
+	return s, nil
+}
+func (a *lines) Ask(string) (string, error)       { return a.next() }
+func (a *lines) AskSecret(string) (string, error) { return a.next() }
+func (a *lines) Confirm(string) (bool, error)     { return true, nil }
+
+// The console export of an exportable key imports back under another
+// label (and with a wrong passphrase, not at all).
+func TestExportImportCommands(t *testing.T) {
+	sys := newSystem(t, t.TempDir())
+	in := &lines{}
+	var out bytes.Buffer
+	sess := sys.NewSession("test", cli.PrivMax, &out, in)
+	sess.Enter(cli.ModeConfig, nil)
+	sess.Execute("crypto key generate rsa label exp modulus 1024 exportable")
+	out.Reset()
+	sess.Execute("crypto key export rsa exp pem terminal aes s3cret")
+	text := out.String()
+	pub := text[strings.Index(text, "-----BEGIN PUBLIC KEY-----"):strings.Index(text, "-----BEGIN RSA PRIVATE KEY-----")]
+	priv := text[strings.Index(text, "-----BEGIN RSA PRIVATE KEY-----"):]
+	paste := func() []string {
+		return append(append(strings.Split(strings.TrimSpace(pub), "\n"), "quit"), append(strings.Split(strings.TrimSpace(priv), "\n"), "quit")...)
+	}
+	in.l = paste()
+	out.Reset()
+	sess.Execute("crypto key import rsa copy pem terminal wrong")
+	if !strings.Contains(out.String(), "% Key import failed: wrong passphrase") {
+		t.Fatalf("wrong passphrase:\n%s", out.String())
+	}
+	in.l = paste()
+	out.Reset()
+	sess.Execute("crypto key import rsa copy pem terminal s3cret")
+	if !strings.Contains(out.String(), "% Key pair import succeeded.") {
+		t.Fatalf("import:\n%s", out.String())
+	}
+	a, _ := FromSystem(sys).Get("exp")
+	b, ok := FromSystem(sys).Get("copy")
+	if !ok || !bytes.Equal(a.PublicDER(), b.PublicDER()) || b.Exportable {
+		t.Fatal("imported key differs")
+	}
 }

@@ -8,8 +8,9 @@ package config
 
 // Topics published by the features of cmeos.
 const (
-	TopicKeys         = "crypto-keys"  // a key pair was generated, imported or zeroized
-	TopicCertificates = "certificates" // a trustpoint certificate changed
+	TopicKeys         = "crypto-keys"   // a key pair was generated, imported or zeroized
+	TopicCertificates = "certificates"  // a trustpoint certificate changed
+	TopicCTLGenerated = "ctl-generated" // a new CTLFile.tlv was put in service
 )
 
 // Subscribe registers fn for a topic.

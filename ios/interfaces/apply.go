@@ -2,6 +2,7 @@ package interfaces
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -68,6 +69,9 @@ func Driver(sys *config.System) (*netif.Driver, error) {
 func (f *Interfaces) driver() (*netif.Driver, error) {
 	f.drvMu.Lock()
 	defer f.drvMu.Unlock()
+	if f.closed {
+		return nil, errors.New("interfaces: closed")
+	}
 	if f.drv == nil {
 		d, err := netif.Open(f.board.NetNS)
 		if err != nil {
@@ -145,6 +149,7 @@ func OnApplied(sys *config.System, fn func()) {
 func (f *Interfaces) Close() error {
 	f.drvMu.Lock()
 	defer f.drvMu.Unlock()
+	f.closed = true
 	if f.drv != nil {
 		f.drv.Close()
 		f.drv = nil

@@ -70,9 +70,10 @@ type Interfaces struct {
 	sys    *config.System
 	board  board.Board // with Interfaces == nil: nothing is applied
 
-	drvMu sync.Mutex
-	drv   *netif.Driver
-	hooks []func()
+	drvMu  sync.Mutex
+	drv    *netif.Driver
+	hooks  []func()
+	closed bool
 }
 
 // Types are the interface types IOS names, for abbreviation (gi0/0).

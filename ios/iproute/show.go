@@ -60,7 +60,7 @@ func registerShow(f *Routes) {
 				if r.Gateway.IsValid() {
 					last = fmt.Sprintf("Gateway of last resort is %s to network 0.0.0.0", r.Gateway)
 				} else {
-					last = fmt.Sprintf("Gateway of last resort is 0.0.0.0 to network 0.0.0.0")
+					last = "Gateway of last resort is 0.0.0.0 to network 0.0.0.0"
 				}
 			}
 			text := fmt.Sprintf("[%d/0] via %s", r.Distance, r.Gateway)

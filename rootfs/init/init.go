@@ -98,9 +98,7 @@ func Setup(b board.Board) (warnings []string) {
 	warnings = append(warnings, MountKernelFS()...)
 	unix.Sethostname([]byte("Router"))
 	setMemoryLimit(b.RAM)
-	for _, w := range LoadModules(ModuleDir, ModuleOrder) {
-		warnings = append(warnings, w)
-	}
+	warnings = append(warnings, LoadModules(ModuleDir, ModuleOrder)...)
 	if err := linkUp("lo"); err != nil {
 		warn("%%INIT-4-LOOPBACK: %v", err)
 	}

@@ -110,7 +110,9 @@ func newFeature(sys *config.System) config.Feature {
 	f.dnCommands()
 	f.ephoneCommands()
 	f.showCommands()
+	f.signer = trustpointSigner(sys)
 	sys.Subscribe(config.TopicCertificates, f.publishCnf)
+	sys.Subscribe(config.TopicCTLGenerated, f.ctlGenerated)
 	return f
 }
 

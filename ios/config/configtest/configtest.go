@@ -5,9 +5,11 @@ package configtest
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/fs"
 )
@@ -50,4 +52,18 @@ func NewSystem(t testing.TB, store *fs.Store, now func() time.Time, cfg string) 
 	}
 	sys.Start()
 	return sys
+}
+
+// Configure types lines in global configuration mode on a console session,
+// as a person would (actions such as crypto pki enroll run, unlike during a
+// load), and returns what the session printed. Questions get ErrNoInput.
+func Configure(sys *config.System, lines string) string {
+	var out bytes.Buffer
+	s := sys.NewSession("console", cli.PrivMax, &out, nil)
+	s.Execute("configure terminal")
+	for _, l := range strings.Split(lines, "\n") {
+		s.Execute(l)
+	}
+	s.Execute("end")
+	return out.String()
 }
