@@ -43,17 +43,16 @@ const DefaultExecTimeout = 10 * time.Minute
 
 // Config is the configuration of one line.
 type Config struct {
-	Password      *aaa.Password
-	Login         string // "" none, "line" (login), "local" (login local), or an aaa list name
-	ExecTimeout   time.Duration
-	Transport     string // vty: "" (default: ssh), "ssh", "telnet", "all", "none"
-	AccessClass   int
-	Privilege     int // 0: not set
-	LoggingSync   bool
-	Speed         int // con: 0 = board default
-	NoExec        bool
-	TransportOut  string
-	historyLength int
+	Password     *aaa.Password
+	Login        string // "" none, "line" (login), "local" (login local), or an aaa list name
+	ExecTimeout  time.Duration
+	Transport    string // vty: "" (default: ssh), "ssh", "telnet", "all", "none"
+	AccessClass  int
+	Privilege    int // 0: not set
+	LoggingSync  bool
+	Speed        int // con: 0 = board default
+	NoExec       bool
+	TransportOut string
 }
 
 func defaultConfig(kind string) Config {

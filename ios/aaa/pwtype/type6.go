@@ -98,8 +98,6 @@ func NewMasterKey(key string) (*MasterKey, error) {
 	return &MasterKey{block: block}, nil
 }
 
-// String returns a fixed text so that printing a MasterKey never reveals
-// key material.
 // Equal reports whether key is this master key; a nil MasterKey equals nothing.
 func (k *MasterKey) Equal(key string) bool {
 	if k == nil {
@@ -117,6 +115,8 @@ func (k *MasterKey) Equal(key string) bool {
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
+// String returns a fixed text so that printing a MasterKey never reveals
+// key material.
 func (k *MasterKey) String() string { return "pwtype.MasterKey{redacted}" }
 
 // GoString is like String, for the %#v verb.
