@@ -28,7 +28,7 @@ func init() {
 			Interfaces: map[string]string{"GigabitEthernet0/0": "eth0"},
 			RAM:        1 << 30, // the smallest model; init uses the lower of this and MemTotal
 			Storage:    "/dev/mmcblk0p3", StorageType: "ext4", StorageMount: Mount,
-			Modules: []string{"crc32c_generic", "ext4", "8021q", "dummy", "bcmgenet", "sdhci_iproc", "mdio_bcm_unimac", "broadcom"},
+			Modules: []string{"crc32c_generic", "ext4", "8021q", "dummy", "genet", "sdhci_iproc", "mdio_bcm_unimac", "broadcom"},
 		}, nil
 	})
 }

@@ -27,7 +27,7 @@ func benchIssue(b *testing.B, caKey crypto.Signer, level string) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	cert, err := ca.NewCACertificate(caKey, pkix.Name{CommonName: "bench"}, time.Now(), 365)
+	cert, err := ca.NewCACertificate(caKey, pkix.Name{CommonName: "bench"}, time.Now(), 365, "")
 	if err != nil {
 		b.Fatal(err)
 	}

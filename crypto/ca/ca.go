@@ -11,11 +11,13 @@ import (
 	"crypto"
 	"crypto/md5"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
@@ -24,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"cmeos/crypto/keys"
 	"cmeos/ios/fs"
 )
 
@@ -77,14 +80,17 @@ type Authority struct {
 	lifetime int // days of issued certificates
 	crlHours int
 	grant    bool // grant auto
+	reject   bool // grant none: requests without a valid one-time password are rejected
 	cdpURL   string
-	serial   int64 // next serial to issue
-	last     int64 // last serial issued (0: none)
+	hash     string // sha256 (default), sha384, sha512
+	serial   int64  // next serial to issue
+	last     int64  // last serial issued (0: none)
 	revoked  map[string]time.Time
 	reqs     []*Request
 	nextReq  int
 	byTID    map[string]*Request
 	crl      []byte
+	otps     map[string]time.Time // one-time challenge passwords and their expiry
 }
 
 // Request is an enrollment request held by the server.
@@ -106,6 +112,8 @@ type Settings struct {
 	CRLHours  int
 	GrantAuto bool
 	CDPURL    string
+	Hash      string // `hash`: sha256 (default), sha384, sha512
+	GrantNone bool   // `grant none`: reject requests automatically (one-time passwords excepted)
 }
 
 // Errors.
@@ -118,7 +126,7 @@ var (
 // Open starts an Authority on an existing CA certificate and key and loads
 // its database.
 func Open(st *fs.Store, now func() time.Time, cert *x509.Certificate, key crypto.Signer, s Settings) (*Authority, error) {
-	a := &Authority{fs: st, now: now, cert: cert, key: key, revoked: map[string]time.Time{}, byTID: map[string]*Request{}, nextReq: 1}
+	a := &Authority{fs: st, now: now, cert: cert, key: key, revoked: map[string]time.Time{}, otps: map[string]time.Time{}, byTID: map[string]*Request{}, nextReq: 1}
 	a.Configure(s)
 	if err := a.loadDB(); err != nil {
 		return nil, err
@@ -131,18 +139,48 @@ func (a *Authority) Configure(s Settings) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.name, a.dbURL, a.level, a.lifetime, a.crlHours, a.grant, a.cdpURL = s.Name, s.DBURL, s.Level, s.Lifetime, s.CRLHours, s.GrantAuto, s.CDPURL
+	a.hash, a.reject = s.Hash, s.GrantNone
+}
+
+// SignatureAlgorithm is the signature of certificates and CRLs made with
+// key under the server's `hash` (sha256 when unset).
+func SignatureAlgorithm(key crypto.Signer, hash string) x509.SignatureAlgorithm {
+	_, isRSA := key.Public().(*rsa.PublicKey)
+	switch {
+	case hash == "sha384" && isRSA:
+		return x509.SHA384WithRSA
+	case hash == "sha512" && isRSA:
+		return x509.SHA512WithRSA
+	case isRSA:
+		return x509.SHA256WithRSA
+	case hash == "sha384":
+		return x509.ECDSAWithSHA384
+	case hash == "sha512":
+		return x509.ECDSAWithSHA512
+	case hash == "sha256":
+		return x509.ECDSAWithSHA256
+	}
+	return x509.UnknownSignatureAlgorithm // Go's choice for the key (Ed25519, ECDSA by curve)
 }
 
 // Cert is the CA certificate.
 func (a *Authority) Cert() *x509.Certificate { return a.cert }
 
 // NewCACertificate makes the self-signed CA certificate.
-func NewCACertificate(key crypto.Signer, issuer pkix.Name, now time.Time, days int) (*x509.Certificate, error) {
+func NewCACertificate(key crypto.Signer, issuer pkix.Name, now time.Time, days int, hash string) (*x509.Certificate, error) {
+	return newCA(key, issuer, big.NewInt(1), now, days, hash)
+}
+
+func newCA(key crypto.Signer, issuer pkix.Name, serial *big.Int, now time.Time, days int, hash string) (*x509.Certificate, error) {
+	return newCARaw(key, issuer, nil, serial, now, days, hash)
+}
+
+func newCARaw(key crypto.Signer, issuer pkix.Name, rawSubject []byte, serial *big.Int, now time.Time, days int, hash string) (*x509.Certificate, error) {
 	ski := sha256.Sum256(publicBytes(key.Public()))
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: issuer, NotBefore: now.Add(-time.Minute),
-		NotAfter: now.AddDate(0, 0, days), BasicConstraintsValid: true, IsCA: true,
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: issuer, NotBefore: now.Add(-time.Minute),
+		NotAfter: now.AddDate(0, 0, days), BasicConstraintsValid: true, IsCA: true, SignatureAlgorithm: SignatureAlgorithm(key, hash),
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		SubjectKeyId: ski[:20]}
+		SubjectKeyId: ski[:20], RawSubject: rawSubject}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return nil, err
@@ -236,7 +274,7 @@ func (a *Authority) issueLocked(csr *x509.CertificateRequest, profile Profile) (
 		notAfter = a.cert.NotAfter
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: csr.Subject, NotBefore: now.Add(-time.Minute), NotAfter: notAfter,
-		DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, BasicConstraintsValid: true}
+		DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, BasicConstraintsValid: true, SignatureAlgorithm: SignatureAlgorithm(a.key, a.hash)}
 	tmpl.RawSubject = csr.RawSubject // keep hostname=, serialNumber= and unstructuredAddress as requested
 	switch profile {
 	case ProfileCAPF:
@@ -301,6 +339,46 @@ func (a *Authority) LastSerial() int64 {
 // current state; a new one is granted at once (grant auto) or held.
 // It returns a copy of the request's state.
 func (a *Authority) Submit(tid string, csr *x509.CertificateRequest) (Request, error) {
+	return a.SubmitChallenge(tid, csr, "")
+}
+
+// GeneratePassword makes a one-time challenge password valid for minutes
+// (`crypto pki server NAME password generate`): a SCEP request carrying it
+// as its challenge password is granted at once, whatever the grant mode,
+// and the password is then used up.
+func (a *Authority) GeneratePassword(minutes int) (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	pw := strings.ToUpper(hex.EncodeToString(b))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.otps[pw] = a.now().Add(time.Duration(minutes) * time.Minute)
+	return pw, nil
+}
+
+// useOTP consumes a valid one-time password (lock held).
+func (a *Authority) useOTP(challenge string) bool {
+	now := a.now()
+	for pw, exp := range a.otps {
+		if now.After(exp) {
+			delete(a.otps, pw)
+		}
+	}
+	if challenge == "" {
+		return false
+	}
+	if _, ok := a.otps[challenge]; !ok {
+		return false
+	}
+	delete(a.otps, challenge)
+	return true
+}
+
+// SubmitChallenge is Submit for a request whose challenge password is
+// challenge: a valid one-time password grants it at once.
+func (a *Authority) SubmitChallenge(tid string, csr *x509.CertificateRequest, challenge string) (Request, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// The same request again (a client polling, or a duplicate) gets the
@@ -313,7 +391,11 @@ func (a *Authority) Submit(tid string, csr *x509.CertificateRequest) (Request, e
 		return Request{}, fmt.Errorf("%w: %v", ErrBadCSR, err)
 	}
 	r := &Request{ID: a.nextReq, TID: tid, CSR: csr, State: "pending", Created: a.now()}
-	if a.grant {
+	otp := a.useOTP(challenge)
+	if !otp && !a.grant && a.reject {
+		r.State = "rejected" // grant none
+	}
+	if a.grant || otp {
 		cert, err := a.issueLocked(csr, ProfileFor(csr.Subject, subjectOf(csr)))
 		if err != nil {
 			return Request{}, err
@@ -433,7 +515,8 @@ func (a *Authority) crlLocked(force bool) ([]byte, error) {
 			return a.crl, nil
 		}
 	}
-	tmpl := &x509.RevocationList{Number: big.NewInt(now.Unix()), ThisUpdate: now, NextUpdate: now.Add(time.Duration(a.crlHours) * time.Hour)}
+	tmpl := &x509.RevocationList{Number: big.NewInt(now.Unix()), ThisUpdate: now, NextUpdate: now.Add(time.Duration(a.crlHours) * time.Hour),
+		SignatureAlgorithm: SignatureAlgorithm(a.key, a.hash)}
 	for s, t := range a.revoked {
 		n, _ := new(big.Int).SetString(s, 16)
 		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: t})
@@ -507,4 +590,89 @@ func (a *Authority) Issued() ([]IssuedEntry, error) {
 		out = append(out, IssuedEntry{Serial: f[0], Issued: is, Expires: ex, Subject: f[3]})
 	}
 	return out, nil
+}
+
+// WriteArchive writes the CA key and certificate to the database url
+// (`database archive`), protected by password: NAME.p12 (PKCS#12) or
+// NAME.pem (the certificate and the key in legacy encrypted PEM, 3DES, as
+// IOS exports keys). It returns the file name.
+func (a *Authority) WriteArchive(format, password string) (string, error) {
+	var file string
+	var data []byte
+	var err error
+	switch format {
+	case "pkcs12":
+		file = a.name + ".p12"
+		data, err = EncodePKCS12(a.cert, a.key, password)
+	case "pem":
+		file = a.name + ".pem"
+		var key []byte
+		if key, err = keys.EncryptPEM(a.key, "3des", password); err == nil {
+			data = append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.cert.Raw}), key...)
+		}
+	default:
+		return "", fmt.Errorf("ca: unknown archive format %q", format)
+	}
+	if err != nil {
+		return "", err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p, err := a.path(file)
+	if err != nil {
+		return "", err
+	}
+	return p.String(), a.write(file, data)
+}
+
+// Rollover (shadow) CA certificate: NAME-rollover.cer (DER) under the
+// database url while a shadow CA certificate waits for activation.
+
+// NewShadowCertificate makes the rollover CA certificate for key: the
+// current CA's subject, a serial from the counter (persisted first, as for
+// issued certificates), valid from the current CA certificate's expiry for
+// days. It is saved in the database before it is returned.
+func (a *Authority) NewShadowCertificate(key crypto.Signer, days int, hash string) (*x509.Certificate, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	serial := a.serial
+	if err := a.write(a.name+".ser", []byte(strconv.FormatInt(serial+1, 10)+"\n")); err != nil {
+		return nil, err
+	}
+	a.serial, a.last = serial+1, serial
+	start := a.cert.NotAfter.Add(time.Minute) // newCA starts a minute before
+	cert, err := newCARaw(key, pkix.Name{}, a.cert.RawSubject, big.NewInt(serial), start, days, hash)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.write(a.name+"-rollover.cer", cert.Raw); err != nil {
+		return nil, err
+	}
+	return cert, nil
+}
+
+// ShadowCertificate reads the waiting rollover CA certificate (nil: none).
+func (a *Authority) ShadowCertificate() *x509.Certificate {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b, err := a.read(a.name + "-rollover.cer")
+	if err != nil {
+		return nil
+	}
+	c, _ := x509.ParseCertificate(b)
+	return c
+}
+
+// RemoveShadow deletes the rollover CA certificate (activated or cancelled).
+func (a *Authority) RemoveShadow() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p, err := a.path(a.name + "-rollover.cer")
+	if err != nil {
+		return err
+	}
+	if err := a.fs.Remove(p); err != nil && !errors.Is(err, fs.ErrNotFound) {
+		return err
+	}
+	return nil
 }

@@ -113,7 +113,7 @@ func (r *rig) setupCA(grant string) {
 	r.t.Helper()
 	out := r.run("hostname cme", "ip domain-name example.com", "ip http server",
 		"crypto key generate rsa label cme_root modulus 1024",
-		"crypto pki server cme_root", "database level complete", "database url flash:", "grant "+grant,
+		"crypto pki server cme_root", "database level complete", "database url flash:", grantLine(grant),
 		"no shutdown|Secret123|Secret123", "exit")
 	if !strings.Contains(out, "% Certificate Server enabled.") {
 		r.t.Fatalf("CA not enabled:\n%s", out)
@@ -229,10 +229,10 @@ func TestSeedEnrollment(t *testing.T) {
 func TestManualGrantAndRevoke(t *testing.T) {
 	r := newRig(t, t.TempDir())
 	r.boot()
-	r.setupCA("none")
+	r.setupCA("manual")
 	out := r.enrollTP("cme_tftp", "")
 	if r.cert("cme_tftp") != nil {
-		t.Fatalf("granted while grant none:\n%s", out)
+		t.Fatalf("granted while granting is manual:\n%s", out)
 	}
 	out = r.run("do show crypto pki trustpoints cme_tftp status", "EXEC crypto pki server cme_root info requests")
 	if !strings.Contains(out, "Certificate request(s) ..... Pending") || !strings.Contains(out, "1      pending") {
@@ -281,7 +281,7 @@ func TestManualGrantAndRevoke(t *testing.T) {
 func TestRequestPKCS10Terminal(t *testing.T) {
 	r := newRig(t, t.TempDir())
 	r.boot()
-	r.setupCA("none")
+	r.setupCA("manual")
 	k, _ := keys.NewMemoryStore().GenerateEC("x", 256)
 	csr, _ := x509.CreateCertificateRequest(nil, &x509.CertificateRequest{}, k.Signer)
 	_ = csr
@@ -338,7 +338,7 @@ func TestBadSCEPMessages(t *testing.T) {
 	}
 	// A request encrypted to another CA fails with badMessageCheck but the server goes on.
 	other, _ := keys.NewMemoryStore().GenerateRSA("o", 1024, false)
-	otherCA, _ := ca.NewCACertificate(other.Signer, r.caCert().Subject, time.Now(), 30)
+	otherCA, _ := ca.NewCACertificate(other.Signer, r.caCert().Subject, time.Now(), 30, "")
 	tk, _ := keys.NewMemoryStore().GenerateRSA("t", 1024, false)
 	csr, _ := x509.CreateCertificateRequest(randReader{}, &x509.CertificateRequest{}, tk.Signer)
 	res, err := pki.SCEPEnroll(context.Background(), "http://"+r.addr, otherCA, csr, tk.Signer)
@@ -353,3 +353,12 @@ func TestBadSCEPMessages(t *testing.T) {
 type randReader struct{}
 
 func (randReader) Read(p []byte) (int, error) { return cryptoRand(p) }
+
+// grantLine is the cs-server grant command of a mode: "auto", "none", or
+// "manual" (the default: no grant command).
+func grantLine(mode string) string {
+	if mode == "manual" {
+		return "no grant"
+	}
+	return "grant " + mode
+}

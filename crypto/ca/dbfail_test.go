@@ -33,7 +33,7 @@ func TestDatabaseWriteFailure(t *testing.T) {
 	}
 	defer st.Close()
 	k, _ := keys.NewMemoryStore().GenerateRSA("ca", 1024, false)
-	cert, _ := ca.NewCACertificate(k.Signer, pkix.Name{CommonName: "x"}, time.Now(), 30)
+	cert, _ := ca.NewCACertificate(k.Signer, pkix.Name{CommonName: "x"}, time.Now(), 30, "")
 	a, err := ca.Open(st, time.Now, cert, k.Signer, ca.Settings{Name: "x", DBURL: "slot0:", Level: ca.LevelComplete, Lifetime: 10, CRLHours: 24, GrantAuto: true})
 	if err != nil {
 		t.Fatal(err)

@@ -43,10 +43,12 @@ func init() {
  lifetime ca-certificate 3650
  lifetime crl 24
  hash sha256
+ auto-rollover 60
  cdp-url http://10.1.1.1/cgi-bin/pkiclient.exe?operation=GetCRL
  shutdown
 crypto pki server iosra
  database url slot0:
+ database archive pkcs12 password Archive123
  grant none
  mode ra
  shutdown
@@ -55,21 +57,24 @@ crypto pki server iosra
 
 // server is the configuration of one `crypto pki server`.
 type server struct {
-	name     string
-	level    string
-	dbURL    string
-	archive  string
-	issuer   string
-	lifeCert int
-	lifeCA   int
-	lifeCRL  int
-	grant    string // "" (manual, default), "auto", "none", "auto rollover"
-	hash     string
-	cdp      string
-	modeRA   bool
-	shutdown bool
+	name         string
+	level        string
+	dbURL        string
+	archive      string // "", "pem", "pkcs12"
+	archivePW    string // `database archive ... password`: protects the archive instead of the passphrase
+	issuer       string
+	lifeCert     int
+	lifeCA       int
+	lifeCRL      int
+	grant        string // "" (manual, default), "auto", "none", "auto rollover"
+	hash         string
+	cdp          string
+	modeRA       bool
+	autoRollover int // `auto-rollover` days before expiry (0: off)
+	shutdown     bool
 
 	auth *Authority // running CA; nil while shut
+	ra   *RA        // running registration authority (mode ra); nil while shut
 }
 
 // Feature is the certificate server feature; its config is guarded by the
@@ -80,8 +85,12 @@ type Feature struct {
 	order   []string
 
 	once    sync.Once
-	mu      sync.Mutex // guards current
-	current *Authority // the CA answering SCEP
+	mu      sync.Mutex   // guards current
+	current http.Handler // the CA or RA answering SCEP
+
+	timerOnce            sync.Once // rollover timer
+	timerStop, timerDone chan struct{}
+	ocsp                 *Authority // the CA answering OCSP
 }
 
 var help = map[string]string{
@@ -101,7 +110,9 @@ var help = map[string]string{
 	"reject": "Reject requests", "info": "Display information", "requests": "Enrollment requests",
 	"revoke": "Revoke a certificate", "serial": "Serial number (hex)", "request": "Submit a request",
 	"pkcs10": "PKCS10 request", "terminal": "From the terminal", "base64": "Base64 format",
-	"show": "Show running system information",
+	"show":          "Show running system information",
+	"auto-rollover": "Automatically roll over the CA certificate before it expires", "cancel": "Delete the rollover CA certificate",
+	"password": "One-time enrollment password", "generate": "Generate a one-time password", "minutes": "Minutes the password is valid (default 60)",
 }
 
 func newFeature(sys *config.System) config.Feature {
@@ -154,7 +165,7 @@ func newFeature(sys *config.System) config.Feature {
 		}})
 	}
 	locked := func(s *server) error {
-		if !s.shutdown && s.auth != nil {
+		if !s.shutdown && (s.auth != nil || s.ra != nil) {
 			return errors.New("% This setting cannot be changed while the server is enabled; enter \"shutdown\" first.")
 		}
 		return nil
@@ -185,10 +196,13 @@ func newFeature(sys *config.System) config.Feature {
 		s.dbURL = u
 		return nil
 	})
-	cs("database archive { pem | pkcs12 }", func(c *cli.Context, s *server) error {
-		s.archive = c.CanonicalArgs()[len("database archive "):]
+	cs("database archive { pem | pkcs12 } [ password pw:WORD ]", func(c *cli.Context, s *server) error {
+		s.archive, s.archivePW = "pkcs12", c.String("pw")
+		if c.Has("pem") {
+			s.archive = "pem"
+		}
 		if c.Negate {
-			s.archive = ""
+			s.archive, s.archivePW = "", ""
 		}
 		return nil
 	})
@@ -244,6 +258,7 @@ func newFeature(sys *config.System) config.Feature {
 		if c.Negate {
 			s.hash = ""
 		}
+		f.reconfigure(s)
 		return nil
 	})
 	cs("cdp-url cdp:WORD", func(c *cli.Context, s *server) error {
@@ -251,7 +266,20 @@ func newFeature(sys *config.System) config.Feature {
 		f.reconfigure(s)
 		return nil
 	})
-	cs("mode ra", func(c *cli.Context, s *server) error { s.modeRA = !c.Negate; return nil })
+	cs("auto-rollover [ days:<1-3650> ]", func(c *cli.Context, s *server) error {
+		s.autoRollover = c.Int("days", 30)
+		if c.Negate {
+			s.autoRollover = 0
+		}
+		return nil
+	})
+	cs("mode ra", func(c *cli.Context, s *server) error {
+		if err := locked(s); err != nil {
+			return err
+		}
+		s.modeRA = !c.Negate
+		return nil
+	})
 	cs("shutdown", func(c *cli.Context, s *server) error {
 		if c.Negate {
 			return f.enable(c, s)
@@ -265,7 +293,7 @@ func newFeature(sys *config.System) config.Feature {
 	})
 
 	// EXEC.
-	t.Add(cli.ModeExec, cli.Command{Syntax: "crypto pki server csname:WORD { grant { all | id:<1-2147483647> } | reject { all | id:<1-2147483647> } | info { requests | crl } | revoke serial:HEX | request pkcs10 terminal [ pem | base64 ] }",
+	t.Add(cli.ModeExec, cli.Command{Syntax: "crypto pki server csname:WORD { grant { all | id:<1-2147483647> } | reject { all | id:<1-2147483647> } | info { requests | crl } | revoke serial:HEX | request pkcs10 terminal [ pem | base64 ] | rollover [ cancel ] | password generate [ minutes:<1-1440> ] }",
 		Help: help, Run: f.exec})
 	t.Add(cli.ModeExec, cli.Command{Syntax: "show crypto pki server [ csname:WORD [ certificates | requests ] ]", Help: help, Pipe: true, Run: f.show})
 	return f
@@ -285,12 +313,15 @@ func parseIssuer(dn string) (pkix.Name, error) { return pki.ParseDN(dn) }
 
 func (s *server) settings() Settings {
 	return Settings{Name: s.name, DBURL: s.dbURL, Level: s.level, Lifetime: s.lifeCert, CRLHours: s.lifeCRL,
-		GrantAuto: strings.HasPrefix(s.grant, "auto"), CDPURL: s.cdp}
+		GrantAuto: strings.HasPrefix(s.grant, "auto"), CDPURL: s.cdp, Hash: s.hash, GrantNone: s.grant == "none"}
 }
 
 func (f *Feature) reconfigure(s *server) {
 	if s.auth != nil {
 		s.auth.Configure(s.settings())
+	}
+	if s.ra != nil {
+		s.ra.SetGrant(strings.HasPrefix(s.grant, "auto"), s.grant == "none")
 	}
 }
 
@@ -305,7 +336,9 @@ func (f *Feature) Render(r *config.Renderer) {
 		if s.dbURL != "nvram:" {
 			r.Sub("database url " + s.dbURL)
 		}
-		if s.archive != "" {
+		if s.archive != "" && s.archivePW != "" {
+			r.Sub("database archive " + s.archive + " password " + s.archivePW)
+		} else if s.archive != "" {
 			r.Sub("database archive " + s.archive)
 		}
 		if s.issuer != "" {
@@ -328,6 +361,11 @@ func (f *Feature) Render(r *config.Renderer) {
 		}
 		if s.cdp != "" {
 			r.Sub("cdp-url " + s.cdp)
+		}
+		if s.autoRollover == 30 {
+			r.Sub("auto-rollover")
+		} else if s.autoRollover > 0 {
+			r.Subf("auto-rollover %d", s.autoRollover)
 		}
 		if s.modeRA {
 			r.Sub("mode ra")
@@ -354,8 +392,7 @@ func (f *Feature) keyLabel(s *server) string {
 // use (asking for the passphrase), then start the CA.
 func (f *Feature) enable(c *cli.Context, s *server) error {
 	if s.modeRA {
-		s.shutdown = false
-		return nil // RA forwarding is not implemented; the setting is kept
+		return f.enableRA(c, s)
 	}
 	tps := pki.FromSystem(f.sys)
 	if f.sys.IsLoading() || tps.CACertificate(s.name) != nil {
@@ -403,7 +440,7 @@ func (f *Feature) enable(c *cli.Context, s *server) error {
 	if s.issuer != "" {
 		issuer, _ = parseIssuer(s.issuer)
 	}
-	cert, err := NewCACertificate(k.Signer, issuer, f.sys.Now(), s.lifeCA)
+	cert, err := NewCACertificate(k.Signer, issuer, f.sys.Now(), s.lifeCA, s.hash)
 	if err != nil {
 		return fmt.Errorf("%% Failed to generate the CA certificate: %v", err)
 	}
@@ -417,12 +454,31 @@ func (f *Feature) enable(c *cli.Context, s *server) error {
 		s.shutdown = true
 		return err
 	}
+	if s.archive != "" {
+		// As IOS: the new CA key and certificate are archived in the
+		// database url, protected by the archive password or else the
+		// passphrase just typed.
+		c.Printf("%% Exporting Certificate Server signing certificate and keys...\n")
+		apw := s.archivePW
+		if apw == "" {
+			apw = pw
+		}
+		if file, err := s.auth.WriteArchive(s.archive, apw); err != nil {
+			c.Printf("%% Failed to archive the CA key and certificate: %s\n", strings.TrimPrefix(err.Error(), "ca: "))
+			f.sys.Log.Logf(logging.Errors, "PKI", "CS_ARCHIVE_FAIL", "Certificate server %s: archive not written", s.name)
+		} else {
+			f.sys.Log.Logf(logging.Informational, "PKI", "CS_ARCHIVE", "Certificate server %s key and certificate archived to %s", s.name, file)
+		}
+	}
 	c.Printf("%% Certificate Server enabled.\n")
 	return nil
 }
 
 // start opens the Authority of an enabled server (lock held).
 func (f *Feature) start(s *server) error {
+	if s.modeRA {
+		return f.startRA(s)
+	}
 	if s.auth != nil {
 		return nil
 	}
@@ -440,16 +496,21 @@ func (f *Feature) start(s *server) error {
 		return fmt.Errorf("%% Certificate server database error: %v", err)
 	}
 	s.auth = a
+	f.register()
+	f.mu.Lock()
+	f.current, f.ocsp = a, a
+	f.mu.Unlock()
+	f.sys.Log.Logf(logging.Informational, "PKI", "CS_ENABLED", "Certificate server now enabled.")
+	return nil
+}
+
+// register puts the SCEP and OCSP handlers on the HTTP server (once).
+func (f *Feature) register() {
 	f.once.Do(func() {
 		httpd.Handle(f.sys, pki.SCEPPath, http.HandlerFunc(f.serveSCEP))
 		httpd.Handle(f.sys, OCSPPath, http.HandlerFunc(f.serveOCSP))
 		httpd.Handle(f.sys, OCSPPath+"/", http.HandlerFunc(f.serveOCSP))
 	})
-	f.mu.Lock()
-	f.current = a
-	f.mu.Unlock()
-	f.sys.Log.Logf(logging.Informational, "PKI", "CS_ENABLED", "Certificate server now enabled.")
-	return nil
 }
 
 func publicEqual(a, b any) bool {
@@ -459,32 +520,35 @@ func publicEqual(a, b any) bool {
 }
 
 func (f *Feature) stop(s *server) {
-	if s.auth == nil {
+	if s.auth == nil && s.ra == nil {
 		return
 	}
 	f.mu.Lock()
-	if f.current == s.auth {
+	if s.auth != nil && f.current == http.Handler(s.auth) || s.ra != nil && f.current == http.Handler(s.ra) {
 		f.current = nil
 	}
+	if f.ocsp == s.auth {
+		f.ocsp = nil
+	}
 	f.mu.Unlock()
-	s.auth = nil
+	s.auth, s.ra = nil, nil
 	f.sys.Log.Logf(logging.Informational, "PKI", "CS_DISABLED", "Certificate server now disabled.")
 }
 
 func (f *Feature) serveSCEP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
-	a := f.current
+	h := f.current
 	f.mu.Unlock()
-	if a == nil {
+	if h == nil {
 		http.Error(w, "certificate server disabled", http.StatusServiceUnavailable)
 		return
 	}
-	a.ServeHTTP(w, r)
+	h.ServeHTTP(w, r)
 }
 
 func (f *Feature) serveOCSP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
-	a := f.current
+	a := f.ocsp
 	f.mu.Unlock()
 	if a == nil {
 		http.Error(w, "certificate server disabled", http.StatusServiceUnavailable)
@@ -498,14 +562,17 @@ func (f *Feature) serveOCSP(w http.ResponseWriter, r *http.Request) {
 func (f *Feature) Reconcile(context.Context) error {
 	f.sys.Lock()
 	defer f.sys.Unlock()
+	if len(f.order) > 0 {
+		f.startTimer()
+	}
 	for _, name := range f.order {
 		s := f.servers[name]
-		if s.shutdown || s.modeRA {
+		if s.shutdown {
 			f.stop(s)
 			continue
 		}
-		if s.auth == nil {
-			if err := f.start(s); err != nil {
+		if s.auth == nil && s.ra == nil {
+			if err := f.start(s); err != nil && !errors.Is(err, errRAPending) {
 				f.sys.Log.Logf(logging.Errors, "PKI", "CS_START_FAIL", "Certificate server %s not started: %s", name, strings.TrimPrefix(err.Error(), "% "))
 			}
 		}
@@ -532,6 +599,9 @@ func (f *Feature) exec(c *cli.Context) error {
 	s := f.servers[name]
 	if s == nil {
 		return fmt.Errorf("%% Certificate server %s does not exist.", name)
+	}
+	if s.ra != nil {
+		return f.execRA(c, s)
 	}
 	a := s.auth
 	if a == nil {
@@ -575,6 +645,22 @@ func (f *Feature) exec(c *cli.Context) error {
 				c.Printf("  Serial Number: 0x%X\n   Revocation Date: %s\n", e.SerialNumber, iosTime(e.RevocationTime))
 			}
 		}
+	case c.Has("generate"):
+		mins := c.Int("minutes", 60)
+		pw, err := a.GeneratePassword(mins)
+		if err != nil {
+			return fmt.Errorf("%% Failed to generate a password: %v", err)
+		}
+		c.Printf("%% New password: %s\n%% Password will expire in %d minutes.\n", pw, mins)
+	case c.Has("rollover") && c.Has("cancel"):
+		if a.ShadowCertificate() == nil {
+			return errors.New("% No rollover CA certificate to cancel.")
+		}
+		if err := a.RemoveShadow(); err != nil {
+			return fmt.Errorf("%% Failed to remove the rollover CA certificate: %v", err)
+		}
+	case c.Has("rollover"):
+		return f.rollover(s, c.Printf)
 	case c.Has("revoke"):
 		if err := a.Revoke(c.String("serial")); err != nil {
 			msg := strings.TrimPrefix(err.Error(), "ca: ")
@@ -657,7 +743,7 @@ func (f *Feature) show(c *cli.Context) error {
 		}
 		s := f.servers[name]
 		c.Printf("Certificate Server %s:\n", name)
-		if s.auth == nil {
+		if s.auth == nil && s.ra == nil {
 			c.Printf("    Status: disabled\n    State: disabled\n")
 		} else {
 			c.Printf("    Status: enabled\n    State: enabled\n    Server's configuration is locked  (enter \"shut\" to unlock it)\n")
@@ -694,6 +780,15 @@ func (f *Feature) show(c *cli.Context) error {
 			c.Printf("    Database Level: Complete - all issued certs written as <serialnum>.cer\n")
 		default:
 			c.Printf("    Database Level: Minimum - no cert data written to storage\n")
+		}
+		if s.auth != nil {
+			if sh := s.auth.ShadowCertificate(); sh != nil {
+				md, _ := pki.Fingerprints(sh.Raw)
+				c.Printf("    Rollover status: available for rollover\n    Rollover CA cert fingerprint: %s \n    Rollover CA certificate expiration timer: %s\n", md, iosTime(sh.NotAfter))
+			}
+		}
+		if s.autoRollover > 0 {
+			c.Printf("    Auto-Rollover configured, overlap period %d days\n", s.autoRollover)
 		}
 	}
 	return nil

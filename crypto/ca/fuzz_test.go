@@ -31,7 +31,7 @@ func newAuthority(t testing.TB, grant bool) *ca.Authority {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := ca.NewCACertificate(k.Signer, pkix.Name{CommonName: "fuzz"}, time.Now(), 365)
+	cert, err := ca.NewCACertificate(k.Signer, pkix.Name{CommonName: "fuzz"}, time.Now(), 365, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func TestKillChild(t *testing.T) {
 func TestKill9(t *testing.T) {
 	dir := t.TempDir()
 	k, _ := rsa.GenerateKey(rand.Reader, 1024)
-	cert, err := ca.NewCACertificate(k, pkix.Name{CommonName: "k9"}, time.Now(), 365)
+	cert, err := ca.NewCACertificate(k, pkix.Name{CommonName: "k9"}, time.Now(), 365, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package ca
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -36,10 +37,29 @@ func (a *Authority) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case "GetCACaps":
 		w.Header().Set("Content-Type", "text/plain")
-		io.WriteString(w, Capabilities)
+		caps := Capabilities
+		if a.ShadowCertificate() != nil {
+			caps += "GetNextCACert\n"
+		}
+		io.WriteString(w, caps)
 	case "GetCACert":
 		w.Header().Set("Content-Type", "application/x-x509-ca-cert")
 		w.Write(a.cert.Raw)
+	case "GetNextCACert":
+		// The rollover CA certificate, in a SignedData signed by the
+		// current CA (RFC 8894 section 4.7).
+		sh := a.ShadowCertificate()
+		if sh == nil {
+			http.Error(w, "no rollover CA certificate", http.StatusNotFound)
+			return
+		}
+		resp, err := a.nextCACert(sh)
+		if err != nil {
+			http.Error(w, "GetNextCACert failed", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-x509-next-ca-cert")
+		w.Write(resp)
 	case "GetCRL":
 		crl, err := a.CRL()
 		if err != nil {
@@ -107,15 +127,19 @@ func (a *Authority) PKIOperation(msg []byte) ([]byte, error) {
 		if err != nil {
 			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
 		}
-		if _, err := x509util.ParseChallengePassword(raw); err != nil {
+		challenge, err := x509util.ParseChallengePassword(raw)
+		if err != nil {
 			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
 		}
 		// The request must be signed by the key it certifies (or by a
 		// certificate the CA issued, for renewal); refuse mismatches.
-		if !bytes.Equal(publicBytes(p7.Certificates[0].PublicKey), csr.RawSubjectPublicKeyInfo) && scep.MessageType(mtype) == scep.PKCSReq {
+		// A registration authority (`mode ra` in front of this CA) signs
+		// the requests it forwards with the RA certificate this CA issued.
+		if !bytes.Equal(publicBytes(p7.Certificates[0].PublicKey), csr.RawSubjectPublicKeyInfo) && scep.MessageType(mtype) == scep.PKCSReq &&
+			!a.isRA(p7.Certificates[0]) {
 			return a.reply(rep, scep.FAILURE, scep.BadMessageCheck, nil)
 		}
-		r, err := a.Submit(tid, csr)
+		r, err := a.SubmitChallenge(tid, csr, challenge)
 		if err != nil {
 			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
 		}
@@ -150,6 +174,27 @@ type certRep struct {
 // reply builds a CertRep signed by the CA; on success the issued
 // certificate travels in a degenerate PKCS#7 encrypted to the requester.
 func (a *Authority) reply(rep certRep, status scep.PKIStatus, fail scep.FailInfo, cert *x509.Certificate) ([]byte, error) {
+	return signRep(a.cert, a.key, rep, status, fail, cert)
+}
+
+// isRA reports whether c is a valid, unrevoked certificate this CA issued
+// (the certificate of a registration authority forwarding requests).
+func (a *Authority) isRA(c *x509.Certificate) bool {
+	if c.CheckSignatureFrom(a.cert) != nil {
+		return false
+	}
+	now := a.now()
+	if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+		return false
+	}
+	a.mu.Lock()
+	_, revoked := a.revoked[strings.ToUpper(c.SerialNumber.Text(16))]
+	a.mu.Unlock()
+	return !revoked
+}
+
+// signRep builds a CertRep signed by signer/key (the CA, or an RA).
+func signRep(signer *x509.Certificate, key crypto.Signer, rep certRep, status scep.PKIStatus, fail scep.FailInfo, cert *x509.Certificate) ([]byte, error) {
 	attrs := []pkcs7.Attribute{
 		{Type: oidTransactionID, Value: rep.tid},
 		{Type: oidPKIStatus, Value: status},
@@ -177,7 +222,22 @@ func (a *Authority) reply(rep certRep, status scep.PKIStatus, fail scep.FailInfo
 	if cert != nil {
 		sd.AddCertificate(cert)
 	}
-	if err := sd.AddSigner(a.cert, a.key, pkcs7.SignerInfoConfig{ExtraSignedAttributes: attrs}); err != nil {
+	if err := sd.AddSigner(signer, key, pkcs7.SignerInfoConfig{ExtraSignedAttributes: attrs}); err != nil {
+		return nil, err
+	}
+	return sd.Finish()
+}
+
+func (a *Authority) nextCACert(sh *x509.Certificate) ([]byte, error) {
+	deg, err := scep.DegenerateCertificates([]*x509.Certificate{sh})
+	if err != nil {
+		return nil, err
+	}
+	sd, err := pkcs7.NewSignedData(deg)
+	if err != nil {
+		return nil, err
+	}
+	if err := sd.AddSigner(a.cert, a.key, pkcs7.SignerInfoConfig{}); err != nil {
 		return nil, err
 	}
 	return sd.Finish()

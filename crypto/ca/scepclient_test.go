@@ -28,11 +28,15 @@ func scepclient(t *testing.T) string {
 }
 
 func startSCEPClient(ctx context.Context, t *testing.T, bin, addr, cn string) (*exec.Cmd, string, *strings.Builder) {
+	return startSCEPClientChallenge(ctx, t, bin, addr, cn, "pw123")
+}
+
+func startSCEPClientChallenge(ctx context.Context, t *testing.T, bin, addr, cn, challenge string) (*exec.Cmd, string, *strings.Builder) {
 	dir := t.TempDir()
 	out := &strings.Builder{}
 	cmd := exec.CommandContext(ctx, bin, "-server-url", "http://"+addr+pki.SCEPPath,
 		"-private-key", filepath.Join(dir, "key.pem"), "-certificate", filepath.Join(dir, "cert.pem"),
-		"-keySize", "1024", "-cn", cn, "-challenge", "pw123")
+		"-keySize", "1024", "-cn", cn, "-challenge", challenge)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -76,7 +80,7 @@ func TestMicroMDMClientGrantAuto(t *testing.T) {
 	verifyOpenSSL(t, r.caCert(), c)
 }
 
-// TestMicroMDMClientPending: grant none leaves the request pending; the
+// TestMicroMDMClientPending: manual granting leaves the request pending; the
 // client retries (every 30 s, its own schedule) and gets the certificate
 // after `crypto pki server cme_root grant all`.
 func TestMicroMDMClientPending(t *testing.T) {
@@ -84,7 +88,7 @@ func TestMicroMDMClientPending(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, t.TempDir())
 	r.boot()
-	r.setupCA("none")
+	r.setupCA("manual")
 	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
 	defer cancel()
 	cmd, certPath, out := startSCEPClient(ctx, t, bin, r.addr, "phone2")

@@ -16,7 +16,7 @@ func pemLines(der []byte, typ string) string {
 func TestTerminalAndSelfSignedEnrollment(t *testing.T) {
 	r := newRig(t, t.TempDir())
 	r.boot()
-	r.setupCA("none")
+	r.setupCA("manual")
 	ca := r.caCert()
 	out := r.run("crypto pki trustpoint term", "enrollment terminal", "rsakeypair term 1024", "serial-number none", "ip-address none", "exit",
 		"crypto pki import term certificate",

@@ -142,6 +142,11 @@ func (f *feature) generateRSA(c *cli.Context) error {
 	if _, err := f.store.GenerateRSAUsage(label, bits, c.Has("exportable"), usage); err != nil {
 		return fmt.Errorf("%% Key generation failed: %v", errors.Unwrap(err))
 	}
+	if usage == UsageSplit {
+		// Two pairs, as IOS reports them: signature, then encryption.
+		c.Printf("[OK] (elapsed time was %d seconds)\n", int(f.sys.Now().Sub(start).Seconds()))
+		c.Printf("%% Generating %d bit RSA keys, keys will be %s...\n", bits, exp)
+	}
 	c.Printf("[OK] (elapsed time was %d seconds)\n\n", int(f.sys.Now().Sub(start).Seconds()))
 	return nil
 }
@@ -243,6 +248,16 @@ func (f *feature) show(c *cli.Context) error {
 			c.Printf(" Key is not exportable.\n")
 		}
 		c.Printf(" Key Data:\n%s", HexDump(k.PublicDER(), "  "))
+		if k.Encryption != nil {
+			c.Printf("%% Key pair was generated at: %s\n", k.Created.Format("15:04:05 MST Jan 2 2006"))
+			c.Printf("Key name: %s\nKey type: %s KEYS\n Storage Device: private-config\n Usage: Encryption Key\n", l, typ)
+			if k.Exportable {
+				c.Printf(" Key is exportable.\n")
+			} else {
+				c.Printf(" Key is not exportable.\n")
+			}
+			c.Printf(" Key Data:\n%s", HexDump(k.EncryptionPublicDER(), "  "))
+		}
 	}
 	return nil
 }

@@ -52,6 +52,19 @@ type Key struct {
 	Exportable bool
 	Usage      string // UsageGeneral or UsageSplit
 	Created    time.Time
+	// Encryption is the encryption key pair of usage keys (UsageSplit,
+	// RSA): IOS makes two pairs under one label, Signer being the
+	// signature key. Nil for general-purpose keys.
+	Encryption crypto.Signer
+}
+
+// EncryptionPublicDER is the encryption public key of usage keys (nil otherwise).
+func (k *Key) EncryptionPublicDER() []byte {
+	if k.Encryption == nil {
+		return nil
+	}
+	b, _ := x509.MarshalPKIXPublicKey(k.Encryption.Public())
+	return b
 }
 
 // Type is "RSA" or "EC".
@@ -161,6 +174,11 @@ func (s *Store) GenerateRSAUsage(label string, bits int, exportable bool, usage 
 		return nil, fmt.Errorf("keys: generate RSA: %w", err)
 	}
 	k := &Key{Label: label, Signer: pk, Exportable: exportable, Usage: usage, Created: s.now()}
+	if usage == UsageSplit {
+		if k.Encryption, err = rsa.GenerateKey(rand.Reader, bits); err != nil {
+			return nil, fmt.Errorf("keys: generate RSA: %w", err)
+		}
+	}
 	return k, s.Put(k)
 }
 
@@ -288,17 +306,26 @@ func encodeKey(k *Key) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keys: encode %s: %w", k.Label, err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Headers: map[string]string{
+	out := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Headers: map[string]string{
 		"Label":      k.Label,
 		"Exportable": strconv.FormatBool(k.Exportable),
 		"Usage":      k.Usage,
 		"Created":    k.Created.UTC().Format(time.RFC3339),
-	}, Bytes: der}), nil
+	}, Bytes: der})
+	if k.Encryption != nil {
+		// Usage keys: the encryption pair follows in a second block.
+		der, err := x509.MarshalPKCS8PrivateKey(k.Encryption)
+		if err != nil {
+			return nil, fmt.Errorf("keys: encode %s: %w", k.Label, err)
+		}
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Headers: map[string]string{"Usage": "encryption"}, Bytes: der})...)
+	}
+	return out, nil
 }
 
 // DecodeKey parses a key file of the store.
 func DecodeKey(b []byte) (*Key, error) {
-	blk, _ := pem.Decode(b)
+	blk, rest := pem.Decode(b)
 	if blk == nil || blk.Type != "PRIVATE KEY" {
 		return nil, errors.New("keys: not a PRIVATE KEY PEM block")
 	}
@@ -321,6 +348,24 @@ func DecodeKey(b []byte) (*Key, error) {
 		k.Usage = UsageGeneral
 	}
 	k.Created, _ = time.Parse(time.RFC3339, blk.Headers["Created"])
+	if k.Usage == UsageSplit {
+		// The encryption pair (files written before usage keys had two
+		// pairs have none: the signature key serves both, as before).
+		if eb, _ := pem.Decode(rest); eb != nil && eb.Type == "PRIVATE KEY" && eb.Headers["Usage"] == "encryption" {
+			ek, err := x509.ParsePKCS8PrivateKey(eb.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("keys: %w", err)
+			}
+			es, ok := ek.(*rsa.PrivateKey)
+			if !ok {
+				return nil, fmt.Errorf("keys: unsupported encryption key %T", ek)
+			}
+			if err := checkSigner(es); err != nil {
+				return nil, err
+			}
+			k.Encryption = es
+		}
+	}
 	return k, nil
 }
 

@@ -245,3 +245,39 @@ func TestExportImportCommands(t *testing.T) {
 		t.Fatal("imported key differs")
 	}
 }
+
+// TestUsageKeys: usage-keys are two RSA pairs under one label (signature
+// and encryption), both persisted and reloaded, both shown.
+func TestUsageKeys(t *testing.T) {
+	dir := t.TempDir()
+	sys := newSystem(t, dir)
+	var out strings.Builder
+	sess := sys.NewSession("test", cli.PrivMax, &out, &lines{})
+	sess.Enter(cli.ModeConfig, nil)
+	sess.Execute("crypto key generate rsa usage-keys label uk modulus 1024")
+	sess.End()
+	if n := strings.Count(out.String(), "% Generating 1024 bit RSA keys"); n != 2 {
+		t.Fatalf("%d generations:\n%s", n, out.String())
+	}
+	k, ok := FromSystem(sys).Get("uk")
+	if !ok || k.Encryption == nil || k.Usage != UsageSplit {
+		t.Fatalf("usage keys not two pairs: %+v", k)
+	}
+	if bytes.Equal(k.PublicDER(), k.EncryptionPublicDER()) {
+		t.Fatal("signature and encryption keys are the same pair")
+	}
+	// Reload from the private file.
+	sys2 := newSystem(t, dir)
+	k2, ok := FromSystem(sys2).Get("uk")
+	if !ok || k2.Encryption == nil || !bytes.Equal(k2.EncryptionPublicDER(), k.EncryptionPublicDER()) || !bytes.Equal(k2.PublicDER(), k.PublicDER()) {
+		t.Fatal("usage keys not reloaded")
+	}
+	out.Reset()
+	sess = sys2.NewSession("test", cli.PrivMax, &out, &lines{})
+	sess.Execute("show crypto key mypubkey rsa uk")
+	show := out.String()
+	sig, enc := strings.Index(show, " Usage: Signature Key"), strings.Index(show, " Usage: Encryption Key")
+	if sig < 0 || enc < sig || !strings.Contains(show[enc:], HexDump(k.EncryptionPublicDER(), "  ")) || !strings.Contains(show[:enc], HexDump(k.PublicDER(), "  ")) {
+		t.Fatalf("show:\n%s", show)
+	}
+}

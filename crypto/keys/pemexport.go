@@ -22,30 +22,43 @@ func (k *Key) ExportPEM(cipher, passphrase string) (pub, priv []byte, err error)
 	if !k.Exportable {
 		return nil, nil, ErrNotAllowed
 	}
+	priv, err = EncryptPEM(k.Signer, cipher, passphrase)
+	if err != nil {
+		return nil, nil, err
+	}
+	pub = pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.PublicDER()})
+	return pub, priv, nil
+}
+
+// EncryptPEM returns signer's private key in the legacy encrypted PEM form
+// (cipher "3des" or "aes"), whether or not the key is exportable: the
+// certificate server archives its own key this way (`database archive
+// pem`).
+func EncryptPEM(signer any, cipher, passphrase string) ([]byte, error) {
+	var err error
 	alg := x509.PEMCipher3DES
 	if cipher == "aes" {
 		alg = x509.PEMCipherAES128
 	}
 	var typ string
 	var der []byte
-	switch p := k.Signer.(type) {
+	switch p := signer.(type) {
 	case *rsa.PrivateKey:
 		typ, der = "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(p)
 	case *ecdsa.PrivateKey:
 		typ = "EC PRIVATE KEY"
 		if der, err = x509.MarshalECPrivateKey(p); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	default:
-		return nil, nil, ErrKeySize
+		return nil, ErrKeySize
 	}
 	//lint:ignore SA1019 IOS exports keys in the legacy encrypted PEM format.
 	blk, err := x509.EncryptPEMBlock(rand.Reader, typ, der, []byte(passphrase), alg) //nolint:staticcheck
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	pub = pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: k.PublicDER()})
-	return pub, pem.EncodeToMemory(blk), nil
+	return pem.EncodeToMemory(blk), nil
 }
 
 // ErrBadPassphrase is returned when an imported key does not decrypt.

@@ -388,3 +388,49 @@ func (f *Feature) validate(c *cli.Context) error {
 }
 
 var _ = config.TopicCertificates
+
+// EnrollRA enrolls trustpoint name for a registration authority (the
+// certificate server in `mode ra`, lock held): it fetches and accepts the
+// issuing CA's certificate when missing (fingerprints and the accept
+// question), generates the key when missing, and sends the request by SCEP
+// (no serial number, no IP address, no challenge). The certificate is
+// installed when the CA grants; a pending request is polled as for
+// `crypto pki enroll`.
+func (f *Feature) EnrollRA(c *cli.Context, name string) error {
+	tp, err := f.lookup(name)
+	if err != nil {
+		return err
+	}
+	if tp.URL == "" {
+		return fmt.Errorf("%% Trustpoint %s needs an enrollment url (the issuing CA) for RA mode.", name)
+	}
+	ca := f.CACertificate(name)
+	if ca == nil {
+		fetched, err := f.fetchCA(c, tp.URL)
+		if err != nil {
+			f.sys.Log.Logf(logging.Errors, "PKI", "CA_CERT_FETCH_FAIL", "Cannot get the CA certificate of trustpoint %s: %v", name, err)
+			return errors.New("% Error in receiving Certificate Authority certificate: status = FAIL, cert length = 0")
+		}
+		if !f.acceptCA(c, name, fetched) {
+			return nil
+		}
+		ca = fetched
+	}
+	if f.Certificate(name) != nil || tp.pending != nil {
+		return nil
+	}
+	k, err := f.enrollKey(c, tp)
+	if err != nil {
+		return err
+	}
+	if f.tps[name] != tp {
+		return fmt.Errorf("%% Trustpoint %s was removed.", name)
+	}
+	csr, err := f.buildCSR(tp, k.Signer, "", false, "")
+	if err != nil {
+		return fmt.Errorf("%% Cannot build the certificate request: %v", err)
+	}
+	c.Printf("%% Enrollment in progress...\n")
+	f.send(name, tp, &pendingRequest{url: tp.URL, ca: ca, csr: csr, key: k.Signer})
+	return nil
+}

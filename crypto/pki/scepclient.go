@@ -112,10 +112,6 @@ type EnrollResult struct {
 // the CA and returns its answer. Sending the same CSR again polls a pending
 // request: the transaction ID derives from the public key.
 func SCEPEnroll(ctx context.Context, enrollment string, ca *x509.Certificate, csrDER []byte, key crypto.Signer) (*EnrollResult, error) {
-	base, err := SCEPURL(enrollment)
-	if err != nil {
-		return nil, err
-	}
 	if _, ok := key.Public().(*rsa.PublicKey); !ok {
 		return nil, errors.New("SCEP needs an RSA key")
 	}
@@ -124,6 +120,23 @@ func SCEPEnroll(ctx context.Context, enrollment string, ca *x509.Certificate, cs
 		return nil, err
 	}
 	signer, err := selfSigned(key, csr.Subject)
+	if err != nil {
+		return nil, err
+	}
+	return SCEPRequest(ctx, enrollment, ca, csrDER, signer, key)
+}
+
+// SCEPRequest sends a PKCSReq for csrDER signed by signer/key: a
+// registration authority forwards a client's request this way, signed by
+// its RA certificate (the transaction ID still derives from the client's
+// public key, so the same request again polls it). The CertRep is
+// decrypted with key.
+func SCEPRequest(ctx context.Context, enrollment string, ca *x509.Certificate, csrDER []byte, signer *x509.Certificate, key crypto.Signer) (*EnrollResult, error) {
+	base, err := SCEPURL(enrollment)
+	if err != nil {
+		return nil, err
+	}
+	csr, err := x509.ParseCertificateRequest(csrDER)
 	if err != nil {
 		return nil, err
 	}

@@ -76,9 +76,10 @@ func (c *Console) Read(b []byte) (int, error) {
 			if n > 0 {
 				return n, nil
 			}
-			// A read timeout returns 0 bytes after pollInterval; 0 bytes at
-			// once is end of file: the far end hung up.
-			if err == nil && time.Since(start) >= pollInterval/2 {
+			// A read timeout returns no bytes after pollInterval (os.File
+			// reports it as io.EOF, tarm/serial may report nil); no bytes at
+			// once is a real end of file: the far end hung up.
+			if (err == nil || errors.Is(err, io.EOF)) && time.Since(start) >= pollInterval/2 {
 				continue
 			}
 			c.mu.Lock()

@@ -103,12 +103,15 @@ func TestCaptureExportTshark(t *testing.T) {
 		sess.Execute(line)
 		return out.String()
 	}
-	for _, l := range []string{"configure terminal", "interface GigabitEthernet0/0", "ip address 10.77.0.1 255.255.255.0", "no shutdown", "end"} {
+	for _, l := range []string{"configure terminal", "interface GigabitEthernet0/0", "ip address 10.77.0.1 255.255.255.0", "no shutdown",
+		"access-list 10 permit host 10.77.0.2", "end"} {
 		if o := run(l); strings.Contains(o, "%") {
 			t.Fatalf("%q: %s", l, o)
 		}
 	}
-	for _, l := range []string{"monitor capture CAP interface GigabitEthernet0/0 both", "monitor capture CAP match ipv4 any any", "monitor capture CAP buffer size 2"} {
+	for _, l := range []string{"monitor capture CAP interface GigabitEthernet0/0 both", "monitor capture CAP match ipv4 any any", "monitor capture CAP buffer size 2",
+		"monitor capture ACL interface GigabitEthernet0/0 both", "monitor capture ACL access-list 10", "monitor capture ACL start",
+		"monitor capture UDP interface GigabitEthernet0/0 in", "monitor capture UDP match ipv4 protocol udp any any eq 2000", "monitor capture UDP start"} {
 		if o := run(l); strings.Contains(o, "%") {
 			t.Fatalf("%q: %s", l, o)
 		}
@@ -202,6 +205,17 @@ func TestCaptureExportTshark(t *testing.T) {
 	}
 	if o := run("monitor capture CAP stop"); !strings.Contains(o, "Stopped capture point : CAP") {
 		t.Fatalf("stop: %s", o)
+	}
+	run("monitor capture ACL stop")
+	run("monitor capture UDP stop")
+	// The access list keeps what 10.77.0.2 sent; the inline filter the UDP
+	// datagram to port 2000 only.
+	aclBrief := run("show monitor capture ACL buffer brief")
+	if !strings.Contains(aclBrief, "10.77.0.2       -> 10.77.0.1") || strings.Contains(aclBrief, "10.77.0.1       -> 10.77.0.2") {
+		t.Errorf("access-list 10 capture:\n%s", aclBrief)
+	}
+	if udp := run("show monitor capture UDP buffer"); strings.Count(udp, " bytes  ") != 1 || !strings.Contains(udp, "UDP") || !strings.Contains(udp, "> 2000") {
+		t.Errorf("udp port 2000 capture:\n%s", udp)
 	}
 	for _, want := range []string{"SCCP Register", "SCCP RegisterAck", "UDP", "> 2000", "DHCP Discover", "TCP"} {
 		if !strings.Contains(detail, want) {

@@ -178,6 +178,10 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 		return nil
 	}
 	srv := &http.Server{Handler: f.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		// Without IdleTimeout the 30 s ReadTimeout also closes idle
+		// keep-alive connections, just when SCEP clients polling every
+		// 30 s (micromdm scepclient) reuse them: they then read EOF.
+		IdleTimeout:    120 * time.Second,
 		MaxHeaderBytes: 16 << 10, BaseContext: func(net.Listener) context.Context { return ctx }}
 	done := make(chan struct{})
 	go func() {

@@ -62,6 +62,9 @@ type Interface struct {
 	Dot1Q       int
 	Encap       string // other encapsulations (hdlc, ppp) stored as typed
 	Extra       []string
+	// Method is how the address was set, for show ip interface brief:
+	// "NVRAM" from startup-config, "manual" typed.
+	Method string
 }
 
 // Interfaces is the feature state: every configured interface by name.
@@ -187,6 +190,10 @@ func newFeature(sys *config.System) config.Feature {
 			keep = append(keep, x)
 		}
 		ifc.Addresses = append(keep, a)
+		ifc.Method = "manual"
+		if sys.IsLoading() {
+			ifc.Method = "NVRAM"
+		}
 		sort.SliceStable(ifc.Addresses, func(i, j int) bool { return !ifc.Addresses[i].Secondary && ifc.Addresses[j].Secondary })
 		ifc.NoIPAddress = false
 		return nil

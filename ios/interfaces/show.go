@@ -74,7 +74,7 @@ func registerShow(f *Interfaces) {
 			s := f.status(ifc, d)
 			addr, method := "unassigned", "unset"
 			if len(ifc.Addresses) > 0 {
-				addr, method = ifc.Addresses[0].IP.String(), "manual"
+				addr, method = ifc.Addresses[0].IP.String(), ifc.Method
 			} else if ifc.NoIPAddress {
 				method = "manual"
 			}

@@ -49,6 +49,20 @@ func TestResolveModules(t *testing.T) {
 	}
 }
 
+// TestBoardModules: every arm64 board's module list resolves in Debian's
+// arm64 kernel.
+func TestBoardModules(t *testing.T) {
+	for _, name := range []string{"qemuvirt", "rpi4"} {
+		mods, err := BoardModules(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ResolveModules(kernelModules(t), mods); err != nil {
+			t.Errorf("board %s: %v", name, err)
+		}
+	}
+}
+
 // TestBuild builds an initramfs and lists it with busybox cpio.
 func TestBuild(t *testing.T) {
 	dir := t.TempDir()

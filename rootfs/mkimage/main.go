@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 
+	"cmeos/rootfs/image"
 	"cmeos/rootfs/vm"
 )
 
@@ -24,13 +25,18 @@ func main() {
 	binary := flag.String("binary", "", "the cmeos binary for the architecture (becomes /init)")
 	out := flag.String("o", "", "output initramfs (.cpio.gz)")
 	flash := flag.String("flash", "", "flash disk image to create if missing")
+	boardName := flag.String("board", "qemuvirt", "board whose kernel modules go into the image (qemuvirt, rpi4)")
 	flag.Parse()
 	a, ok := vm.Arches[*arch]
 	if !ok || *binary == "" || *out == "" {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := vm.BuildInitramfs(a, *binary, *out); err != nil {
+	mods, err := image.BoardModules(*boardName)
+	if err != nil {
+		fail(err)
+	}
+	if err := vm.BuildInitramfsWith(a, *binary, *out, mods); err != nil {
 		fail(err)
 	}
 	fi, _ := os.Stat(*out)

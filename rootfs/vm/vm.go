@@ -66,6 +66,11 @@ func BuildBinary(a Arch, moduleRoot, out, version string) error {
 // BuildInitramfs writes a gzip-compressed initramfs with binary as /init
 // and the qemuvirt board's modules from the cached kernel.
 func BuildInitramfs(a Arch, binary, out string) error {
+	return BuildInitramfsWith(a, binary, out, qemuvirt.Modules)
+}
+
+// BuildInitramfsWith is BuildInitramfs with another board's modules.
+func BuildInitramfsWith(a Arch, binary, out string, modules []string) error {
 	_, mods, err := Kernel(a)
 	if err != nil {
 		return err
@@ -81,7 +86,7 @@ func BuildInitramfs(a Arch, binary, out string) error {
 	}
 	defer os.Remove(empty)
 	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
-	if _, err = image.Build(zw, image.Spec{Binary: binary, ModuleDir: mods, Modules: qemuvirt.Modules, FlashImage: empty}); err == nil {
+	if _, err = image.Build(zw, image.Spec{Binary: binary, ModuleDir: mods, Modules: modules, FlashImage: empty}); err == nil {
 		err = zw.Close()
 	}
 	if cerr := f.Close(); err == nil {

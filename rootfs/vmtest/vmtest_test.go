@@ -292,7 +292,7 @@ func TestBoot(t *testing.T) {
 				m.run("exit")
 			}
 			m.run("end")
-			checkLinks(t, m)
+			checkLinks(t, m, "manual")
 			if out := m.run("write memory"); !strings.Contains(out, "[OK]") {
 				t.Fatalf("write memory: %s", out)
 			}
@@ -317,7 +317,7 @@ func TestBoot(t *testing.T) {
 					t.Errorf("after reload, running-config lacks %q:\n%s", l, rc)
 				}
 			}
-			checkLinks(t, m)
+			checkLinks(t, m, "NVRAM")
 			fmt.Printf("vmtest %s: boot to prompt %.2fs (empty flash), %.2fs (with startup-config); Go runtime memory %s bytes total, %s used\n",
 				name, bootTime.Seconds(), boot2.Seconds(), pool[1], pool[2])
 
@@ -409,22 +409,22 @@ func TestCorruptFlash(t *testing.T) {
 // checkLinks checks that the interface configuration reached the Linux
 // links of the VM (virtio-net eth0, VLAN eth0.100, dummy loop0): their state
 // as show ip interface brief reads it back through netlink.
-func checkLinks(t *testing.T, m *machine) {
+func checkLinks(t *testing.T, m *machine, method string) {
 	t.Helper()
 	// The line protocol follows the carrier, which virtio-net reports a
 	// moment after the link is set up: poll a bounded number of times.
 	var brief string
 	for i := 0; i < 50; i++ {
 		brief = m.run("show ip interface brief")
-		if regexp.MustCompile(`GigabitEthernet0/0\s+10\.1\.1\.1\s+YES manual up\s+up`).MatchString(brief) {
+		if regexp.MustCompile(`GigabitEthernet0/0\s+10\.1\.1\.1\s+YES (manual|NVRAM)\s+up\s+up`).MatchString(brief) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	for _, want := range []string{
-		`GigabitEthernet0/0\s+10\.1\.1\.1\s+YES manual up\s+up`,
-		`GigabitEthernet0/0\.100\s+192\.168\.100\.1\s+YES manual up\s+up`,
-		`Loopback0\s+10\.255\.255\.1\s+YES manual up\s+up`,
+		`GigabitEthernet0/0\s+10\.1\.1\.1\s+YES ` + method + `\s+up\s+up`,
+		`GigabitEthernet0/0\.100\s+192\.168\.100\.1\s+YES ` + method + `\s+up\s+up`,
+		`Loopback0\s+10\.255\.255\.1\s+YES ` + method + `\s+up\s+up`,
 		`GigabitEthernet0/1\s+unassigned\s+YES unset  down\s+down`,
 	} {
 		if !regexp.MustCompile(want).MatchString(brief) {

@@ -7,6 +7,7 @@ package cnf
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/xml"
 	"fmt"
 	"net/netip"
@@ -47,6 +48,10 @@ type Phone struct {
 	Security     SecurityMode
 	CapfInCnf    bool
 	CapfAuthMode int // capfAuthMode: 1 auth string, 2 null string, 3 LSC, 4 MIC, 0 none
+	// Cert is the phone's certificate (LSC, else MIC) when known. An
+	// Encrypted phone with a Cert gets SEP<MAC>.cnf.xml.enc.sgn and a signed
+	// stub instead of its plain file, when the signer is an Encrypter.
+	Cert *x509.Certificate
 }
 
 // Signer makes the .sgn envelope of a file (crypto/ctl.SignFile with the
@@ -64,7 +69,9 @@ type File struct {
 
 // Build returns the files for a system and its phones, sorted by name:
 // XMLDefault.cnf.xml, then SEP<MAC>.cnf.xml per phone with a MAC, each
-// followed by its .sgn when signer is not nil.
+// followed by its .sgn when signer is not nil. An Encrypted phone with a
+// Cert, when signer is also an Encrypter, gets SEP<MAC>.cnf.xml.enc.sgn and
+// the signed stub SEP<MAC>.cnf.xml.sgn and no plain file (§3.4).
 func Build(sys System, phones []Phone, signer Signer) ([]File, error) {
 	var out []File
 	add := func(name string, data []byte) error {
@@ -84,6 +91,21 @@ func Build(sys System, phones []Phone, signer Signer) ([]File, error) {
 	sort.Slice(phones, func(i, j int) bool { return phones[i].MAC < phones[j].MAC })
 	for _, p := range phones {
 		if len(p.MAC) != 12 {
+			continue
+		}
+		if enc, ok := signer.(Encrypter); ok && p.Security == Encrypted && p.Cert != nil {
+			// §3.4: the encrypted file and the signed stub; the plain
+			// file is never served.
+			name := FileName(p.MAC)
+			encFile, err := enc.SignEncrypted(name, Device(sys, p), p.Cert)
+			if err != nil {
+				return nil, fmt.Errorf("cnf: encrypting %s: %w", name, err)
+			}
+			sgn, err := signer.Sign(name, Stub(sys, p))
+			if err != nil {
+				return nil, fmt.Errorf("cnf: signing %s: %w", name, err)
+			}
+			out = append(out, File{name + ".enc.sgn", encFile}, File{name + ".sgn", sgn})
 			continue
 		}
 		if err := add(FileName(p.MAC), Device(sys, p)); err != nil {
@@ -234,6 +256,12 @@ type capfElem struct {
 
 // Device renders SEP<MAC>.cnf.xml for one phone.
 func Device(sys System, p Phone) []byte {
+	d := device(sys, p)
+	b, _ := xml.MarshalIndent(d, "", "  ")
+	return append(append([]byte(xml.Header), b...), '\n')
+}
+
+func device(sys System, p Phone) deviceXML {
 	var d deviceXML
 	d.FullConfig = true
 	d.DeviceProtocol = "SCCP"
@@ -263,6 +291,5 @@ func Device(sys System, p Phone) []byte {
 			Capf []capfElem `xml:"capf"`
 		}{Capf: []capfElem{{PhonePort: CAPFPort, ProcessNodeName: sys.CAPF.String()}}}
 	}
-	b, _ := xml.MarshalIndent(d, "", "  ")
-	return append(append([]byte(xml.Header), b...), '\n')
+	return d
 }

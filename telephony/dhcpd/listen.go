@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/dhcpv4/server4"
@@ -26,6 +27,25 @@ type Listener struct {
 	LocalPrefixes func(ifindex int) []netip.Prefix
 	done          chan struct{}
 	once          sync.Once
+
+	// The last LocalPrefixes answer, reused for prefixCacheFor (two
+	// netlink dumps per datagram cost more than handling it). Serve's
+	// goroutine only.
+	cacheIdx int
+	cachePfx []netip.Prefix
+	cacheAt  time.Time
+}
+
+// prefixCacheFor is how long an interface's addresses are reused: an
+// address change is seen within a second.
+const prefixCacheFor = time.Second
+
+func (l *Listener) prefixes(ifindex int) []netip.Prefix {
+	now := time.Now()
+	if l.cacheAt.IsZero() || ifindex != l.cacheIdx || now.Sub(l.cacheAt) >= prefixCacheFor || now.Before(l.cacheAt) {
+		l.cacheIdx, l.cachePfx, l.cacheAt = ifindex, l.LocalPrefixes(ifindex), now
+	}
+	return l.cachePfx
 }
 
 // Listen opens UDP port (67) on every address, bound to ifname when not
@@ -100,7 +120,7 @@ func (l *Listener) Serve() error {
 		if cm != nil {
 			ifindex = cm.IfIndex
 		}
-		resp, err := l.srv.Handle(req, l.LocalPrefixes(ifindex))
+		resp, err := l.srv.Handle(req, l.prefixes(ifindex))
 		if err != nil || resp == nil {
 			continue
 		}

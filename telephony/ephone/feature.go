@@ -7,6 +7,7 @@ package ephone
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -91,9 +92,13 @@ type Feature struct {
 	ephones   map[int]*Ephone
 	templates map[int]*Template
 
-	pubMu     sync.Mutex // guards published (names given to the TFTP server)
-	published map[string]bool
-	signer    SignerFunc
+	pubMu       sync.Mutex // guards published (names given to the TFTP server)
+	published   map[string]bool
+	credOnce    sync.Once // registers the TFTP credential with the CTL provider
+	signer      SignerFunc
+	phoneCerts  map[string]*x509.Certificate // SetPhoneCertificate, by 12 hex digits
+	flashCnf    map[string]bool              // cnf files written to flash: (cnf-file location flash:)
+	flashFailed bool
 }
 
 // FromSystem returns the telephony feature of a System.
@@ -350,6 +355,14 @@ func (f *Feature) telephonyCommands() {
 			if c.Has("sign") {
 				line += " sign"
 			}
+			if !c.Negate && c.Has("sign") && c.Has("create") {
+				if err := f.createSigned(c.String("url-file"), c.String("alias-name")); err != nil {
+					// Only the one-time create failed: the line stands for
+					// its `sign` part (served once signing is possible), so
+					// that a configuration holding E6's line still loads.
+					c.Printf("%s\n", err)
+				}
+			}
 			prefix := "load-cfg-file " + c.String("url-file") + " alias "
 			var keep []string
 			for _, l := range f.svc.stored["load-cfg-file"] {
@@ -551,6 +564,7 @@ func sortedKeys[V any](m map[int]V) []int {
 
 // Reconcile regenerates and publishes the phones' configuration files.
 func (f *Feature) Reconcile(ctx context.Context) error {
+	f.credOnce.Do(f.registerTFTPCredential)
 	f.publishCnf()
 	return nil
 }

@@ -63,7 +63,10 @@ func (f *Feature) publishCnf() {
 	f.sys.Lock()
 	sys, phones, tp, on := f.snapshot()
 	lcf := f.loadCfgFiles()
+	https := f.svc.Enabled && (f.svc.ServiceHTTPS || f.svc.ServerSecurity == "secure")
+	loc := f.svc.CnfLocation
 	f.sys.Unlock()
+	f.syncHTTPS(https, tp)
 	f.pubMu.Lock()
 	defer f.pubMu.Unlock()
 	srv := tftpd.FromSystem(f.sys)
@@ -79,15 +82,22 @@ func (f *Feature) publishCnf() {
 	}
 	if on {
 		var err error
+		f.addPhoneCerts(phones)
 		files, err = cnf.Build(sys, phones, signer)
 		if err != nil {
 			files, _ = cnf.Build(sys, phones, nil)
 		}
 	}
+	f.writeFlashCnf(loc, files)
 	// load-cfg-file: the file under its alias, and signed when asked.
 	var binds []tftpd.Binding
 	for _, l := range lcf {
 		binds = append(binds, tftpd.Binding{Name: l.alias, URL: l.url})
+		if l.sign && f.signedOnFlash(l.url) {
+			// Made by `sign create` (or copied in already signed): served as it is.
+			binds = append(binds, tftpd.Binding{Name: l.alias + ".sgn", URL: l.url + ".sgn"})
+			continue
+		}
 		if l.sign && signer != nil && f.sys.FS != nil {
 			if p, err := f.sys.FS.Parse(l.url); err == nil {
 				if b, err := f.sys.FS.ReadFile(p); err == nil {

@@ -12,6 +12,7 @@ package tftpd
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -32,6 +33,7 @@ const FeatureName = "tftp-server"
 
 func init() {
 	config.Register(config.Registration{Name: FeatureName, Order: config.OrderTFTP, New: newFeature, Examples: `tftp-server port 0 source-address 127.0.0.1
+tftp-server http-port 0
 tftp-server flash:music-on-hold.au
 tftp-server flash:P00308000300.bin
 tftp-server flash:phones/7970/TERM70.DEFAULT.loads alias TERM70.DEFAULT.loads
@@ -60,6 +62,7 @@ type Feature struct {
 	bindings []bindingConfig
 	port     int // -1: default (69)
 	source   netip.Addr
+	httpPort int // tftp-server http-port; -1: default (see http.go)
 
 	table *Table
 
@@ -69,6 +72,14 @@ type Feature struct {
 	want    string       // listen address wanted by the configuration
 	bindErr string       // last failure to bind (logged once per change)
 	closed  bool
+
+	// HTTP provisioning (http.go), guarded by mu.
+	httpSource netip.Addr
+	httpPorts  [3]int
+	httpWant   string
+	httpErr    [3]string // address that last failed to bind, per listener
+	tlsCert    *tls.Certificate
+	http       *httpServers
 
 	debug atomic.Bool // debug tftp events
 }
@@ -80,7 +91,7 @@ func FromSystem(sys *config.System) *Feature {
 }
 
 func newFeature(sys *config.System) config.Feature {
-	f := &Feature{sys: sys, port: -1}
+	f := &Feature{sys: sys, port: -1, httpPort: -1}
 	f.table = NewTable(func(b Binding) (io.ReadCloser, int64, error) {
 		if sys.FS == nil {
 			return nil, 0, ErrNotFound
@@ -148,6 +159,17 @@ func newFeature(sys *config.System) config.Feature {
 			}
 			return nil
 		}})
+	t.Add(cli.ModeConfig, cli.Command{Syntax: "tftp-server http-port number:<0-65533>", Help: map[string]string{
+		"tftp-server": help["tftp-server"], "http-port": "TCP ports of HTTP (N) and HTTPS (N+1, N+2) configuration download",
+		"number": "Port number (0 picks free ports)"},
+		Owner: FeatureName, No: true, Hidden: true, NoSyntax: "tftp-server http-port [ number:<0-65533> ]",
+		Run: func(c *cli.Context) error {
+			f.httpPort = -1
+			if !c.Negate {
+				f.httpPort = c.Int("number", DefaultHTTPPort)
+			}
+			return nil
+		}})
 	t.Add(cli.ModeExec, cli.Command{Syntax: "show tftp-server", Pipe: true, Help: map[string]string{
 		"show": "Show running system information", "tftp-server": "TFTP server status, files and counters"},
 		Run: func(c *cli.Context) error { f.show(c); return nil }})
@@ -183,6 +205,9 @@ func (f *Feature) Render(r *config.Renderer) {
 		}
 		r.Line(s)
 	}
+	if f.httpPort >= 0 {
+		r.Line(fmt.Sprintf("tftp-server http-port %d", f.httpPort))
+	}
 	for _, b := range f.bindings {
 		s := "tftp-server " + b.url
 		if b.alias != "" {
@@ -204,6 +229,7 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 		port = DefaultPort
 	}
 	want := listenAddr(f.source, port)
+	src, hports := f.source, f.httpPortsLocked()
 	f.sys.Unlock()
 	f.table.SetBindings(bs)
 	f.mu.Lock()
@@ -212,6 +238,11 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 		f.want = want
 		f.bindErr = ""
 		f.stopLocked()
+	}
+	if hw := httpListenKey(src, hports); hw != f.httpWant {
+		f.httpWant, f.httpSource, f.httpPorts = hw, src, hports
+		f.httpErr = [3]string{}
+		f.stopHTTPLocked()
 	}
 	f.syncLocked()
 	return nil
@@ -267,6 +298,9 @@ func (f *Feature) syncLocked() {
 		f.stopLocked()
 		return
 	}
+	if f.httpWant != "" {
+		f.syncHTTPLocked()
+	}
 	if f.srv != nil || f.bindErr != "" {
 		return
 	}
@@ -288,6 +322,7 @@ func (f *Feature) syncLocked() {
 }
 
 func (f *Feature) stopLocked() {
+	f.stopHTTPLocked()
 	if f.srv != nil {
 		f.srv.Close()
 		f.srv, f.addr = nil, nil
@@ -312,6 +347,19 @@ func (f *Feature) show(c *cli.Context) {
 	switch {
 	case addr != nil:
 		c.Printf("TFTP server listening on %s port %d\n", addr.IP, addr.Port)
+		f.mu.Lock()
+		if f.http != nil {
+			for i, a := range f.http.addrs {
+				kind := []string{"HTTP", "HTTPS", "HTTPS"}[i]
+				switch {
+				case a != nil:
+					c.Printf("%s server listening on %s port %d\n", kind, a.IP, a.Port)
+				case f.httpErr[i] != "":
+					c.Printf("%s server not running: cannot listen on %s\n", kind, f.httpErr[i])
+				}
+			}
+		}
+		f.mu.Unlock()
 	case bindErr != "":
 		c.Printf("TFTP server not running: cannot listen on %s\n", want)
 	default:
