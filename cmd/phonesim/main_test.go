@@ -112,8 +112,10 @@ func TestFetchAndVerify(t *testing.T) {
 	if err := run([]string{"verify", "-ctl", ctlPath, sgnPath}, &out); err == nil {
 		t.Error(".sgn signed by the SAST (not a TFTP certificate) verified")
 	}
-	ctlFile[len(ctlFile)-10] ^= 1
-	os.WriteFile(ctlPath, ctlFile, 0o644)
+	// Tamper with a copy: the TFTP server may still be reading the original.
+	bad := append([]byte(nil), ctlFile...)
+	bad[len(bad)-10] ^= 1
+	os.WriteFile(ctlPath, bad, 0o644)
 	if err := run([]string{"verify", ctlPath}, &out); err == nil {
 		t.Error("tampered CTL verified")
 	}

@@ -80,6 +80,7 @@ type Authority struct {
 	lifetime int // days of issued certificates
 	crlHours int
 	grant    bool // grant auto
+	rollover bool // grant auto rollover: renewals by holders of our certificates are granted
 	reject   bool // grant none: requests without a valid one-time password are rejected
 	cdpURL   string
 	hash     string // sha256 (default), sha384, sha512
@@ -111,9 +112,13 @@ type Settings struct {
 	Lifetime  int
 	CRLHours  int
 	GrantAuto bool
-	CDPURL    string
-	Hash      string // `hash`: sha256 (default), sha384, sha512
-	GrantNone bool   // `grant none`: reject requests automatically (one-time passwords excepted)
+	// GrantRollover grants automatically the requests signed by a valid
+	// certificate this CA issued (re-enrollment of a subordinate CA, RA or
+	// router), leaving new requests to a manual grant (grant auto rollover).
+	GrantRollover bool
+	CDPURL        string
+	Hash          string // `hash`: sha256 (default), sha384, sha512
+	GrantNone     bool   // `grant none`: reject requests automatically (one-time passwords excepted)
 }
 
 // Errors.
@@ -139,6 +144,7 @@ func (a *Authority) Configure(s Settings) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.name, a.dbURL, a.level, a.lifetime, a.crlHours, a.grant, a.cdpURL = s.Name, s.DBURL, s.Level, s.Lifetime, s.CRLHours, s.GrantAuto, s.CDPURL
+	a.rollover = s.GrantRollover
 	a.hash, a.reject = s.Hash, s.GrantNone
 }
 
@@ -379,6 +385,12 @@ func (a *Authority) useOTP(challenge string) bool {
 // SubmitChallenge is Submit for a request whose challenge password is
 // challenge: a valid one-time password grants it at once.
 func (a *Authority) SubmitChallenge(tid string, csr *x509.CertificateRequest, challenge string) (Request, error) {
+	return a.submit(tid, csr, challenge, false)
+}
+
+// submit files a request; renewal says it was signed by a valid certificate
+// this CA issued (grant auto rollover grants those at once).
+func (a *Authority) submit(tid string, csr *x509.CertificateRequest, challenge string, renewal bool) (Request, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// The same request again (a client polling, or a duplicate) gets the
@@ -395,7 +407,7 @@ func (a *Authority) SubmitChallenge(tid string, csr *x509.CertificateRequest, ch
 	if !otp && !a.grant && a.reject {
 		r.State = "rejected" // grant none
 	}
-	if a.grant || otp {
+	if a.grant || otp || (a.rollover && renewal) {
 		cert, err := a.issueLocked(csr, ProfileFor(csr.Subject, subjectOf(csr)))
 		if err != nil {
 			return Request{}, err

@@ -1,6 +1,7 @@
 package ca_test
 
 import (
+	"crypto/x509"
 	"encoding/pem"
 	"os"
 	"os/exec"
@@ -123,5 +124,39 @@ func TestValidateWithOCSP(t *testing.T) {
 	out = r.run("crypto pki trustpoint cme_tftp", "ocsp url http://127.0.0.1:1/ocsp", "revocation-check ocsp none", "exit", "EXEC crypto pki cert validate cme_tftp")
 	if !strings.Contains(out, "is valid") {
 		t.Fatalf("validate with ocsp none:\n%s", out)
+	}
+}
+
+// auto-enroll ... regenerate renews with a new key pair, which replaces the
+// trustpoint's key only when the new certificate arrives.
+func TestAutoEnrollRegenerate(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	r.boot()
+	r.setupCA("auto")
+	r.run("crypto pki server cme_root", "shutdown", "lifetime certificate 1", "no shutdown", "exit")
+	out := r.enrollTP("cme_tftp", "auto-enroll 50 regenerate")
+	first := r.cert("cme_tftp")
+	if first == nil {
+		t.Fatalf("enroll:\n%s", out)
+	}
+	f := pki.FromSystem(r.sys)
+	r.sys.SetClock(time.Now().Add(13 * time.Hour))
+	f.CheckExpiry(t.Context())
+	second := r.cert("cme_tftp")
+	if second.SerialNumber.Cmp(first.SerialNumber) <= 0 {
+		t.Fatal("not renewed")
+	}
+	if first.PublicKeyAlgorithm != second.PublicKeyAlgorithm || string(first.RawSubjectPublicKeyInfo) == string(second.RawSubjectPublicKeyInfo) {
+		t.Fatal("renewed certificate has the old key")
+	}
+	r.sys.Lock()
+	_, key, ok := f.Credentials("cme_tftp")
+	r.sys.Unlock()
+	if !ok {
+		t.Fatal("no credentials after renewal")
+	}
+	pub, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil || string(pub) != string(second.RawSubjectPublicKeyInfo) {
+		t.Fatal("the trustpoint's key is not the key of the renewed certificate")
 	}
 }

@@ -313,7 +313,7 @@ func parseIssuer(dn string) (pkix.Name, error) { return pki.ParseDN(dn) }
 
 func (s *server) settings() Settings {
 	return Settings{Name: s.name, DBURL: s.dbURL, Level: s.level, Lifetime: s.lifeCert, CRLHours: s.lifeCRL,
-		GrantAuto: strings.HasPrefix(s.grant, "auto"), CDPURL: s.cdp, Hash: s.hash, GrantNone: s.grant == "none"}
+		GrantAuto: s.grant == "auto", GrantRollover: s.grant == "auto rollover", CDPURL: s.cdp, Hash: s.hash, GrantNone: s.grant == "none"}
 }
 
 func (f *Feature) reconfigure(s *server) {

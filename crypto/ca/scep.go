@@ -139,7 +139,8 @@ func (a *Authority) PKIOperation(msg []byte) ([]byte, error) {
 			!a.isRA(p7.Certificates[0]) {
 			return a.reply(rep, scep.FAILURE, scep.BadMessageCheck, nil)
 		}
-		r, err := a.SubmitChallenge(tid, csr, challenge)
+		renewal := !bytes.Equal(publicBytes(p7.Certificates[0].PublicKey), csr.RawSubjectPublicKeyInfo) || scep.MessageType(mtype) != scep.PKCSReq
+		r, err := a.submit(tid, csr, challenge, renewal && a.isRA(p7.Certificates[0]))
 		if err != nil {
 			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
 		}

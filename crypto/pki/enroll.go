@@ -39,6 +39,10 @@ type pendingRequest struct {
 	ca  *x509.Certificate
 	csr []byte
 	key crypto.Signer
+	// newKey is the key pair `auto-enroll ... regenerate` made for this
+	// request; it replaces the trustpoint's key only once the certificate
+	// for it has arrived.
+	newKey *keys.Key
 }
 
 var (
@@ -239,6 +243,12 @@ func (f *Feature) handle(name string, tp *Trustpoint, p *pendingRequest, res *En
 		if err := res.Cert.CheckSignatureFrom(p.ca); err != nil {
 			f.sys.Log.Logf(logging.Errors, "PKI", "CERT_ENROLL_FAIL", "Certificate enrollment failed for trustpoint %s: certificate not signed by the CA", name)
 			return
+		}
+		if p.newKey != nil {
+			if err := keys.FromSystem(f.sys).Put(p.newKey); err != nil {
+				f.sys.Log.Logf(logging.Errors, "PKI", "CERT_ENROLL_FAIL", "Certificate enrollment failed for trustpoint %s: storing the new key: %v", name, err)
+				return
+			}
 		}
 		f.SetCertificate(name, res.Cert, false)
 		f.sys.Log.Logf(logging.Informational, "PKI", "CERTRET", "Certificate received from Certificate Authority")

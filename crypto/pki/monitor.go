@@ -2,7 +2,11 @@ package pki
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
+	"fmt"
 	"sync"
 	"time"
 
@@ -87,12 +91,24 @@ func (f *Feature) CheckExpiry(ctx context.Context) {
 		if ca == nil || !ok {
 			continue
 		}
-		csr, err := f.buildCSR(tp, k.Signer, "", tp.SerialNumber == 1, ipOf(tp))
+		signer := k.Signer
+		var newKey *keys.Key
+		if tp.Regenerate {
+			// auto-enroll ... regenerate: renew with a new key pair of the
+			// same kind; the old one stays in use until the certificate comes.
+			nk, err := regenerateKey(k)
+			if err != nil {
+				f.sys.Log.Logf(logging.Errors, "PKI", "CERT_ENROLL_FAIL", "Certificate renewal failed for trustpoint %s: %v", name, err)
+				continue
+			}
+			newKey, signer = nk, nk.Signer
+		}
+		csr, err := f.buildCSR(tp, signer, "", tp.SerialNumber == 1, ipOf(tp))
 		if err != nil {
 			continue
 		}
 		f.sys.Log.Logf(logging.Informational, "PKI", "CERTRENEWAUTO", "Renewing the router certificate for trustpoint %s", name)
-		p := &pendingRequest{url: tp.URL, ca: ca, csr: csr, key: k.Signer}
+		p := &pendingRequest{url: tp.URL, ca: ca, csr: csr, key: signer, newKey: newKey}
 		tp.pending = p
 		renew = append(renew, renewal{name, tp, p})
 	}
@@ -142,4 +158,30 @@ func (f *Feature) warnExpiry(name string, c *x509.Certificate, now time.Time, ca
 			kind, name, SerialHex(c), int(left.Hours()/24), iosTime(c.NotAfter))
 		return
 	}
+}
+
+// regenerateKey makes a key pair like k (same label, type and size) without
+// storing it.
+func regenerateKey(k *keys.Key) (*keys.Key, error) {
+	if k.Encryption != nil {
+		return nil, fmt.Errorf("usage keys are renewed with their existing pairs")
+	}
+	nk := &keys.Key{Label: k.Label, Exportable: k.Exportable, Usage: k.Usage, Created: time.Now()}
+	switch pub := k.Signer.Public().(type) {
+	case *rsa.PublicKey:
+		sk, err := rsa.GenerateKey(rand.Reader, pub.N.BitLen())
+		if err != nil {
+			return nil, err
+		}
+		nk.Signer = sk
+	case *ecdsa.PublicKey:
+		sk, err := ecdsa.GenerateKey(pub.Curve, rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		nk.Signer = sk
+	default:
+		return nil, fmt.Errorf("unsupported key type %T", pub)
+	}
+	return nk, nil
 }
