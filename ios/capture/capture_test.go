@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"cmeos/ios/config"
 	"cmeos/ios/fs"
 	_ "cmeos/ios/interfaces"
+	psccp "cmeos/phonesim/sccp"
 )
 
 func ip(t *testing.T, args ...string) {
@@ -145,7 +147,8 @@ func TestCaptureExportTshark(t *testing.T) {
 			served <- err
 			return
 		}
-		_, err = c.Write(sccp(0x0081, make([]byte, 16))) // RegisterAck
+		ack, _ := psccp.Message{ID: psccp.MsgRegisterAck, Data: make([]byte, 20)}.MarshalBinary()
+		_, err = c.Write(ack)
 		served <- err
 	}()
 	var conn net.Conn
@@ -163,22 +166,14 @@ func TestCaptureExportTshark(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Register: device name[16], user id, instance, IP, device type (7970),
-	// max streams, active streams, protocol version, padding.
-	reg := make([]byte, 16, 48)
-	copy(reg, "SEP001122334455")
-	for _, v := range []uint32{0, 1, 0x0200A8C0, 30006, 0, 0, 11, 0} {
-		reg = binary.LittleEndian.AppendUint32(reg, v)
-	}
-	if _, err := conn.Write(sccp(0x0001, reg)); err != nil {
-		t.Fatal(err)
+	// The phone simulator registers (phonesim/sccp: a 7970, protocol 11).
+	reg := psccp.Register{DeviceName: "SEP001122334455", IP: netip.MustParseAddr("10.77.0.2"), DeviceType: 30006,
+		MaxStreams: 5, Protocol: 11, MAC: [6]byte{0x00, 0x11, 0x22, 0x33, 0x44, 0x55}}
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := reg.Do(conn); err != nil {
+		t.Fatalf("phonesim registration: %v", err)
 	}
 	if err := <-served; err != nil {
-		t.Fatal(err)
-	}
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	ack := make([]byte, 64)
-	if _, err := conn.Read(ack); err != nil {
 		t.Fatal(err)
 	}
 	conn.Close()
