@@ -7,6 +7,7 @@
 package credentials
 
 import (
+	"cmeos/netsvc"
 	"context"
 	"crypto/subtle"
 	"crypto/tls"
@@ -59,12 +60,7 @@ type Feature struct {
 
 	// rmu serializes Reconcile (commands and certificate events may race).
 	rmu sync.Mutex
-	// mu guards the listener.
-	mu     sync.Mutex
-	ln     net.Listener
-	lnAddr string // configured address the listener was opened for
-	conns  map[net.Conn]bool
-	wg     sync.WaitGroup
+	svc netsvc.Server // the listener and its connections
 }
 
 // FromSystem returns the credentials feature of a System.
@@ -234,14 +230,7 @@ func (f *Feature) show(c *cli.Context) {
 func (f *Feature) AddSource(s Source) { f.sources = append(f.sources, s) }
 
 // Addr returns the address the provider listens on, or nil.
-func (f *Feature) Addr() net.Addr {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.ln == nil {
-		return nil
-	}
-	return f.ln.Addr()
-}
+func (f *Feature) Addr() net.Addr { return f.svc.Addr() }
 
 // reason tells why the service cannot run, or "" (lock held).
 func (f *Feature) reason() string {
@@ -272,12 +261,9 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 	f.down = why
 	f.sys.Unlock()
 
-	f.mu.Lock()
-	running, same := f.ln != nil, f.lnAddr == addr
-	f.mu.Unlock()
 	if why != "" {
-		if running {
-			f.stop()
+		if f.svc.Running() {
+			f.svc.Stop()
 			f.sys.Log.Logf(logging.Notifications, "CREDENTIALS", "STOPPED", "CTL provider stopped")
 		}
 		if logDown {
@@ -285,67 +271,20 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 		}
 		return nil
 	}
-	if running && same {
-		return nil
-	}
-	f.stop()
-	ln, err := net.Listen("tcp", addr)
+	opened, err := f.svc.Listen(ctx, addr, f.handle)
 	if err != nil {
 		return fmt.Errorf("CTL provider: listening on %s: %w", addr, err)
 	}
-	f.mu.Lock()
-	f.ln, f.lnAddr = ln, addr
-	f.wg.Add(1)
-	f.mu.Unlock()
-	go f.serve(ctx, ln)
-	f.sys.Log.Logf(logging.Notifications, "CREDENTIALS", "STARTED", "CTL provider listening on %s", ln.Addr())
+	if opened {
+		f.sys.Log.Logf(logging.Notifications, "CREDENTIALS", "STARTED", "CTL provider listening on %s", f.svc.Addr())
+	}
 	return nil
 }
 
-func (f *Feature) stop() {
-	f.mu.Lock()
-	ln := f.ln
-	f.ln, f.lnAddr = nil, ""
-	for c := range f.conns {
-		c.Close()
-	}
-	f.mu.Unlock()
-	if ln != nil {
-		ln.Close()
-	}
-	f.wg.Wait()
-}
-
-// Close stops the provider.
+// Close stops the service.
 func (f *Feature) Close() error {
-	f.stop()
+	f.svc.Stop()
 	return nil
-}
-
-func (f *Feature) serve(ctx context.Context, ln net.Listener) {
-	defer f.wg.Done()
-	var conns sync.WaitGroup
-	defer conns.Wait()
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		f.mu.Lock()
-		if f.conns == nil {
-			f.conns = map[net.Conn]bool{}
-		}
-		f.conns[nc] = true
-		f.mu.Unlock()
-		conns.Add(1)
-		go func() {
-			defer conns.Done()
-			f.handle(ctx, nc)
-			f.mu.Lock()
-			delete(f.conns, nc)
-			f.mu.Unlock()
-		}()
-	}
 }
 
 // tlsConfig is the server side of the handshake, built per connection so

@@ -25,6 +25,7 @@ package tvs
 
 import (
 	"bytes"
+	"cmeos/netsvc"
 	"context"
 	"crypto"
 	"crypto/sha256"
@@ -87,13 +88,10 @@ type Feature struct {
 	lastITLErr string
 	down       string
 
-	rmu    sync.Mutex // serializes Reconcile
-	mu     sync.Mutex // guards the listener and its connections
-	ln     net.Listener
-	lnAddr string
-	conns  map[net.Conn]bool
-	wg     sync.WaitGroup
-	// answered counts VERIFY_RESPONSEs by status (guarded by mu).
+	rmu sync.Mutex    // serializes Reconcile
+	svc netsvc.Server // the listener and its connections
+	// mu guards valid and invalid, the VERIFY_RESPONSEs sent by status.
+	mu             sync.Mutex
 	valid, invalid int
 }
 
@@ -330,14 +328,7 @@ func (f *Feature) itlFailed(err error) {
 func (f *Feature) ITL() []byte { return slices.Clone(f.itl) }
 
 // Addr returns the TVS listener's address, or nil.
-func (f *Feature) Addr() net.Addr {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.ln == nil {
-		return nil
-	}
-	return f.ln.Addr()
-}
+func (f *Feature) Addr() net.Addr { return f.svc.Addr() }
 
 // Reconcile brings the ITL up to date and starts, restarts or stops the
 // TVS listener.
@@ -366,12 +357,9 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 	f.down = why
 	f.sys.Unlock()
 
-	f.mu.Lock()
-	running, same := f.ln != nil, f.lnAddr == addr
-	f.mu.Unlock()
 	if why != "" {
-		if running {
-			f.stop()
+		if f.svc.Running() {
+			f.svc.Stop()
 			f.sys.Log.Logf(logging.Notifications, "TVS", "STOPPED", "TVS stopped")
 		}
 		if logDown {
@@ -379,67 +367,20 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 		}
 		return nil
 	}
-	if running && same {
-		return nil
-	}
-	f.stop()
-	ln, err := net.Listen("tcp", addr)
+	opened, err := f.svc.Listen(ctx, addr, f.handle)
 	if err != nil {
 		return fmt.Errorf("TVS: listening on %s: %w", addr, err)
 	}
-	f.mu.Lock()
-	f.ln, f.lnAddr = ln, addr
-	f.wg.Add(1)
-	f.mu.Unlock()
-	go f.serve(ctx, ln)
-	f.sys.Log.Logf(logging.Notifications, "TVS", "STARTED", "TVS listening on %s", ln.Addr())
+	if opened {
+		f.sys.Log.Logf(logging.Notifications, "TVS", "STARTED", "TVS listening on %s", f.svc.Addr())
+	}
 	return nil
 }
 
-func (f *Feature) stop() {
-	f.mu.Lock()
-	ln := f.ln
-	f.ln, f.lnAddr = nil, ""
-	for c := range f.conns {
-		c.Close()
-	}
-	f.mu.Unlock()
-	if ln != nil {
-		ln.Close()
-	}
-	f.wg.Wait()
-}
-
-// Close stops the TVS.
+// Close stops the service.
 func (f *Feature) Close() error {
-	f.stop()
+	f.svc.Stop()
 	return nil
-}
-
-func (f *Feature) serve(ctx context.Context, ln net.Listener) {
-	defer f.wg.Done()
-	var conns sync.WaitGroup
-	defer conns.Wait()
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		f.mu.Lock()
-		if f.conns == nil {
-			f.conns = map[net.Conn]bool{}
-		}
-		f.conns[nc] = true
-		f.mu.Unlock()
-		conns.Add(1)
-		go func() {
-			defer conns.Done()
-			f.handle(ctx, nc)
-			f.mu.Lock()
-			delete(f.conns, nc)
-			f.mu.Unlock()
-		}()
-	}
 }
 
 // known maps the SHA-256 fingerprint of every certificate the TVS vouches
