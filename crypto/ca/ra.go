@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/smallstep/pkcs7"
 	"github.com/smallstep/scep"
 
 	"cmeos/crypto/pki"
@@ -124,37 +123,23 @@ func (ra *RA) proxyCRL(w http.ResponseWriter, r *http.Request) {
 // PKIOperation answers one client pkiMessage: decrypt with the RA key,
 // hold or forward the request, relay the CA's answer.
 func (ra *RA) PKIOperation(msg []byte) ([]byte, error) {
-	p7, err := pkcs7.Parse(msg)
+	m, err := parsePKIMessage(msg)
 	if err != nil {
-		return nil, ErrBadMessage
+		return nil, err
 	}
-	if err := p7.Verify(); err != nil {
-		return nil, ErrBadMessage
-	}
-	var tid, mtype string
-	var nonce []byte
-	if p7.UnmarshalSignedAttribute(oidTransactionID, &tid) != nil || p7.UnmarshalSignedAttribute(oidMessageType, &mtype) != nil ||
-		p7.UnmarshalSignedAttribute(oidSenderNonce, &nonce) != nil || tid == "" || len(p7.Certificates) == 0 {
-		return nil, ErrBadMessage
-	}
-	rep := certRep{tid: tid, nonce: nonce, recipient: p7.Certificates[0]}
+	tid, rep := m.tid, m.rep
 	fail := func(f scep.FailInfo) ([]byte, error) { return signRep(ra.cert, ra.key, rep, scep.FAILURE, f, nil) }
 	var r *raRequest
-	switch scep.MessageType(mtype) {
+	switch m.typ {
 	case scep.PKCSReq, scep.RenewalReq, scep.UpdateReq:
-		inner, err := pkcs7.Parse(p7.Content)
-		if err != nil {
+		csr, _, f := m.request(ra.cert, ra.key)
+		if f != "" {
+			return fail(f)
+		}
+		if csr.CheckSignature() != nil {
 			return fail(scep.BadRequest)
 		}
-		raw, err := inner.Decrypt(ra.cert, ra.key)
-		if err != nil {
-			return fail(scep.BadMessageCheck)
-		}
-		csr, err := x509.ParseCertificateRequest(raw)
-		if err != nil || csr.CheckSignature() != nil {
-			return fail(scep.BadRequest)
-		}
-		if !bytes.Equal(publicBytes(p7.Certificates[0].PublicKey), csr.RawSubjectPublicKeyInfo) && scep.MessageType(mtype) == scep.PKCSReq {
+		if !m.selfSigned(csr) && m.typ == scep.PKCSReq {
 			return fail(scep.BadMessageCheck)
 		}
 		r = ra.submit(tid, csr)

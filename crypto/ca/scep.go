@@ -97,8 +97,18 @@ func (a *Authority) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // all (not PKCS#7, bad signature, missing attributes).
 var ErrBadMessage = errors.New("ca: bad SCEP message")
 
-// PKIOperation answers one SCEP pkiMessage with a CertRep.
-func (a *Authority) PKIOperation(msg []byte) ([]byte, error) {
+// pkiMessage is a SCEP pkiMessage whose signature verified, with the
+// signed attributes every answer needs.
+type pkiMessage struct {
+	p7   *pkcs7.PKCS7
+	tid  string
+	typ  scep.MessageType
+	rep  certRep
+	from *x509.Certificate // the signer
+}
+
+// parsePKIMessage verifies a pkiMessage and reads its attributes.
+func parsePKIMessage(msg []byte) (*pkiMessage, error) {
 	p7, err := pkcs7.Parse(msg)
 	if err != nil {
 		return nil, ErrBadMessage
@@ -112,20 +122,47 @@ func (a *Authority) PKIOperation(msg []byte) ([]byte, error) {
 		p7.UnmarshalSignedAttribute(oidSenderNonce, &nonce) != nil || tid == "" || len(p7.Certificates) == 0 {
 		return nil, ErrBadMessage
 	}
-	rep := certRep{tid: tid, nonce: nonce, recipient: p7.Certificates[0]}
-	switch scep.MessageType(mtype) {
+	return &pkiMessage{p7: p7, tid: tid, typ: scep.MessageType(mtype), from: p7.Certificates[0],
+		rep: certRep{tid: tid, nonce: nonce, recipient: p7.Certificates[0]}}, nil
+}
+
+// request decrypts the CSR of a PKCSReq, RenewalReq or UpdateReq with the
+// recipient's key; on failure it names the SCEP failInfo to answer with.
+// A PKCSReq must be signed by the key it certifies (renewals are signed by
+// the certificate being renewed).
+func (m *pkiMessage) request(cert *x509.Certificate, key crypto.Signer) (csr *x509.CertificateRequest, raw []byte, fail scep.FailInfo) {
+	inner, err := pkcs7.Parse(m.p7.Content)
+	if err != nil {
+		return nil, nil, scep.BadRequest
+	}
+	raw, err = inner.Decrypt(cert, key)
+	if err != nil {
+		return nil, nil, scep.BadMessageCheck
+	}
+	csr, err = x509.ParseCertificateRequest(raw)
+	if err != nil {
+		return nil, nil, scep.BadRequest
+	}
+	return csr, raw, ""
+}
+
+// selfSigned reports whether the message is signed by the key its CSR certifies.
+func (m *pkiMessage) selfSigned(csr *x509.CertificateRequest) bool {
+	return bytes.Equal(publicBytes(m.from.PublicKey), csr.RawSubjectPublicKeyInfo)
+}
+
+// PKIOperation answers one SCEP pkiMessage with a CertRep.
+func (a *Authority) PKIOperation(msg []byte) ([]byte, error) {
+	m, err := parsePKIMessage(msg)
+	if err != nil {
+		return nil, err
+	}
+	tid, rep := m.tid, m.rep
+	switch m.typ {
 	case scep.PKCSReq, scep.RenewalReq, scep.UpdateReq:
-		inner, err := pkcs7.Parse(p7.Content)
-		if err != nil {
-			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
-		}
-		raw, err := inner.Decrypt(a.cert, a.key)
-		if err != nil {
-			return a.reply(rep, scep.FAILURE, scep.BadMessageCheck, nil)
-		}
-		csr, err := x509.ParseCertificateRequest(raw)
-		if err != nil {
-			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
+		csr, raw, fail := m.request(a.cert, a.key)
+		if fail != "" {
+			return a.reply(rep, scep.FAILURE, fail, nil)
 		}
 		challenge, err := x509util.ParseChallengePassword(raw)
 		if err != nil {
@@ -135,12 +172,11 @@ func (a *Authority) PKIOperation(msg []byte) ([]byte, error) {
 		// certificate the CA issued, for renewal); refuse mismatches.
 		// A registration authority (`mode ra` in front of this CA) signs
 		// the requests it forwards with the RA certificate this CA issued.
-		if !bytes.Equal(publicBytes(p7.Certificates[0].PublicKey), csr.RawSubjectPublicKeyInfo) && scep.MessageType(mtype) == scep.PKCSReq &&
-			!a.isRA(p7.Certificates[0]) {
+		if !m.selfSigned(csr) && m.typ == scep.PKCSReq && !a.isRA(m.from) {
 			return a.reply(rep, scep.FAILURE, scep.BadMessageCheck, nil)
 		}
-		renewal := !bytes.Equal(publicBytes(p7.Certificates[0].PublicKey), csr.RawSubjectPublicKeyInfo) || scep.MessageType(mtype) != scep.PKCSReq
-		r, err := a.submit(tid, csr, challenge, renewal && a.isRA(p7.Certificates[0]))
+		renewal := !m.selfSigned(csr) || m.typ != scep.PKCSReq
+		r, err := a.submit(tid, csr, challenge, renewal && a.isRA(m.from))
 		if err != nil {
 			return a.reply(rep, scep.FAILURE, scep.BadRequest, nil)
 		}
