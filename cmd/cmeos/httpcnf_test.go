@@ -30,35 +30,7 @@ func TestHTTPConfigDownload(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("curl not found: scripts/deps installs it")
 	}
-	sys := configtest.NewSystem(t, nil, nil, "tftp-server port 0 source-address 127.0.0.1\n")
-	configtest.Configure(sys, `crypto pki trustpoint cme-tftp
- enrollment selfsigned
- subject-name CN=cme-tftp
- rsakeypair cme-tftp 2048
-crypto pki enroll cme-tftp
-telephony-service
- ip source-address 127.0.0.1 port 2000
- tftp-server-credentials trustpoint cme-tftp
- device-security-mode authenticated
- create cnf-files
-ephone 1
- mac-address 0012.4302.A7CC
- type 7970
-ctl-client
- sast1 trustpoint cme-tftp
-crypto pki trustpoint sast2
- enrollment selfsigned
- subject-name CN=sast2
- rsakeypair sast2 1024
-crypto pki enroll sast2
-ctl-client
- sast2 trustpoint sast2
- server tftp 127.0.0.1 trustpoint cme-tftp
- regenerate
-telephony-service
- no service https
- server-security-mode non-secure
-`)
+	sys := secureBox(t, 2048, "telephony-service\n no service https\n server-security-mode non-secure\n")
 	sys.Lock()
 	cert := pki.FromSystem(sys).Certificate("cme-tftp")
 	sys.Unlock()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"cmeos/crypto/ctl"
 	"cmeos/crypto/pki"
+	"cmeos/ios/config"
 	"cmeos/ios/config/configtest"
 	"cmeos/telephony/tftpd"
 )
@@ -19,32 +21,7 @@ import (
 // secure, and curl downloads SEP<MAC>.cnf.xml.sgn from the TFTP server; the
 // .sgn verifies with the trustpoint's certificate and holds the XML.
 func TestSignedCnfOverTFTP(t *testing.T) {
-	sys := configtest.NewSystem(t, nil, nil, "tftp-server port 0 source-address 127.0.0.1\n")
-	configtest.Configure(sys, `crypto pki trustpoint cme-tftp
- enrollment selfsigned
- subject-name CN=cme-tftp
- rsakeypair cme-tftp 1024
-crypto pki enroll cme-tftp
-telephony-service
- ip source-address 127.0.0.1 port 2000
- tftp-server-credentials trustpoint cme-tftp
- device-security-mode authenticated
- create cnf-files
-ephone 1
- mac-address 0012.4302.A7CC
- type 7970
-ctl-client
- sast1 trustpoint cme-tftp
-crypto pki trustpoint sast2
- enrollment selfsigned
- subject-name CN=sast2
- rsakeypair sast2 1024
-crypto pki enroll sast2
-ctl-client
- sast2 trustpoint sast2
- server tftp 127.0.0.1 trustpoint cme-tftp
- regenerate
-`)
+	sys := secureBox(t, 1024, "")
 	sys.Lock()
 	cert := pki.FromSystem(sys).Certificate("cme-tftp")
 	rendered := sys.RenderFeatures()
@@ -90,4 +67,39 @@ func readFile(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// secureBox is the secure provisioning setup shared by the cnf tests: TFTP
+// on loopback, a self-signed tftp-server-credentials trustpoint (key of
+// bits), phone 1 authenticated, a CTL with SAST1 = cme-tftp and SAST2,
+// then extra configuration lines.
+func secureBox(t *testing.T, bits int, extra string) *config.System {
+	t.Helper()
+	sys := configtest.NewSystem(t, nil, nil, "tftp-server port 0 source-address 127.0.0.1\n")
+	configtest.Configure(sys, fmt.Sprintf(`crypto pki trustpoint cme-tftp
+ enrollment selfsigned
+ subject-name CN=cme-tftp
+ rsakeypair cme-tftp %d
+crypto pki enroll cme-tftp
+telephony-service
+ ip source-address 127.0.0.1 port 2000
+ tftp-server-credentials trustpoint cme-tftp
+ device-security-mode authenticated
+ create cnf-files
+ephone 1
+ mac-address 0012.4302.A7CC
+ type 7970
+ctl-client
+ sast1 trustpoint cme-tftp
+crypto pki trustpoint sast2
+ enrollment selfsigned
+ subject-name CN=sast2
+ rsakeypair sast2 1024
+crypto pki enroll sast2
+ctl-client
+ sast2 trustpoint sast2
+ server tftp 127.0.0.1 trustpoint cme-tftp
+ regenerate
+%s`, bits, extra))
+	return sys
 }
