@@ -108,9 +108,7 @@ func textAttrs(s string) ([]attr, error) {
 		if a, ok := aliases[t]; ok {
 			t = a
 		}
-		if strings.HasPrefix(t, "OID.") {
-			t = t[4:]
-		}
+		t = strings.TrimPrefix(t, "OID.")
 		if s, ok := shortNames[t]; ok {
 			t = s
 		}

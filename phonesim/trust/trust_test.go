@@ -120,10 +120,9 @@ func TestVerifyList(t *testing.T) {
 func TestSHA256(t *testing.T) {
 	f := newFixture(t)
 	b := f.sign(t, crypto.SHA1)
-	l, _ := trust.ParseList(b)
 	i := bytes.Index(b, []byte{8, 0, 1, 1}) // HASH_ALGORITHM SHA-1
 	b[i+3] = trust.HashSHA256
-	l, _ = trust.ParseList(b)
+	l, _ := trust.ParseList(b)
 	signed, _ := l.Header.SignedBytes(b)
 	d := sha256.Sum256(signed)
 	sig, err := rsa.SignPKCS1v15(nil, f.key1, crypto.SHA256, d[:])
