@@ -25,6 +25,7 @@ import (
 	"cmeos/ios/console"
 	"cmeos/ios/fs"
 	"cmeos/ios/line"
+	"cmeos/ios/logging"
 	iterm "cmeos/ios/term"
 	rinit "cmeos/rootfs/init"
 )
@@ -147,9 +148,26 @@ func run(ctx context.Context, b board.Board, cio consoleIO) error {
 		reload := make(chan struct{}, 1)
 		sys := config.New(config.Options{FS: store, Board: b.Name, Version: version, Now: cio.now,
 			Reload: func() { reload <- struct{}{} }})
+		lines := line.FromSystem(sys)
+		if port, ok := cio.in.(*serial.Console); ok {
+			// `speed` on line con 0 sets the UART speed; no speed: the board's.
+			applySpeed := func() {
+				sys.Lock()
+				spd := lines.Console().Speed
+				sys.Unlock()
+				if spd == 0 {
+					spd = b.Baud
+				}
+				if spd != port.Baud() {
+					if err := port.SetBaud(spd); err != nil {
+						sys.Log.Logf(logging.Errors, "SYS", "CONSOLE_SPEED", "Console speed %d not set: %v", spd, err)
+					}
+				}
+			}
+			sys.Subscribe(config.TopicConsoleSpeed, applySpeed)
+		}
 		sys.Boot(t)
 		sctx, cancel := context.WithCancel(ctx)
-		lines := line.FromSystem(sys)
 		conLine := lines.AttachConsole(sys.Now(), nil)
 		sess := console.New(sctx, sys, t, console.Options{Name: "console", Console: true, Line: conLine,
 			LineConfig:   func() line.Config { sys.Lock(); defer sys.Unlock(); return lines.Console() },

@@ -108,6 +108,22 @@ func TestSerialConsole(t *testing.T) {
 	expect(t, term, "Serial#")
 	io.WriteString(term, "show users\r")
 	expect(t, term, "con 0")
+	// `speed` on line con 0 sets the UART speed (stty reads the device).
+	io.WriteString(term, "conf t\rline con 0\rspeed 19200\rend\r")
+	expect(t, term, "Serial#")
+	var st string
+	for range 500 {
+		out, _ := exec.Command("stty", "-F", a).CombinedOutput()
+		if st = string(out); strings.Contains(st, "speed 19200 baud") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(st, "speed 19200 baud") {
+		t.Errorf("console device after speed 19200: %s", st)
+	}
+	io.WriteString(term, "show clock\r")
+	expect(t, term, "UTC Mon Nov 23 2026") // the console still answers after the speed change
 	term.Close()
 
 	// The far end goes away: socat exits, the pty pair is gone. A new pair

@@ -83,11 +83,15 @@ func (c *Console) Read(b []byte) (int, error) {
 				continue
 			}
 			c.mu.Lock()
-			if c.port == p {
+			replaced := c.port != p // SetBaud swapped the port: read the new one
+			if !replaced {
 				p.Close()
 				c.port = nil
 			}
 			c.mu.Unlock()
+			if replaced {
+				continue
+			}
 		}
 		select {
 		case <-c.done:
@@ -104,6 +108,34 @@ func (c *Console) Read(b []byte) (int, error) {
 			c.mu.Unlock()
 		}
 	}
+}
+
+// SetBaud reopens the device at another speed (line con 0 `speed`).
+func (c *Console) SetBaud(baud int) error {
+	np, err := open(c.device, baud, pollInterval)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		np.Close()
+		return ErrClosed
+	}
+	old := c.port
+	c.port, c.baud = np, baud
+	if old != nil {
+		// A read in progress on the old port ends at its poll timeout.
+		old.Close()
+	}
+	return nil
+}
+
+// Baud returns the current speed.
+func (c *Console) Baud() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.baud
 }
 
 // Write writes to the device; while it is gone, output is dropped as a

@@ -229,6 +229,9 @@ func newFeature(sys *config.System) config.Feature {
 			n = 0
 		}
 		each(c, func(l *Config) { l.Speed = n })
+		if r.Kind == Con {
+			sys.Publish(config.TopicConsoleSpeed)
+		}
 		return nil
 	})
 	add("exec", func(c *cli.Context) error {
