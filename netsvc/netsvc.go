@@ -7,6 +7,7 @@ package netsvc
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sync"
 )
@@ -20,6 +21,7 @@ type Server struct {
 	conns  map[net.Conn]bool
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
+	down   string // last reason given to Reconcile for not running
 }
 
 // Listen makes the service listen on addr and serve each connection with
@@ -107,4 +109,39 @@ func (s *Server) serve(ctx context.Context, ln net.Listener, handle func(context
 			s.mu.Unlock()
 		}()
 	}
+}
+
+// Notice is where Reconcile reports starts and stops (the system log).
+type Notice interface {
+	Logf(severity int, facility, mnemonic, format string, args ...any)
+}
+
+// Reconcile brings a feature's service in line with its configuration:
+// with why empty it listens on addr (logging %FAC-5-STARTED when a new
+// listener opens); otherwise it stops (logging %FAC-5-STOPPED if it ran)
+// and logs %FAC-4-NOT_STARTED with the reason once per new reason. A why
+// of "-" means "not configured", which is not worth a warning.
+func (s *Server) Reconcile(ctx context.Context, addr, why string, handle func(context.Context, net.Conn), log Notice, facility, name string) error {
+	s.mu.Lock()
+	logDown := why != "" && why != "-" && why != s.down
+	s.down = why
+	s.mu.Unlock()
+	if why != "" {
+		if s.Running() {
+			s.Stop()
+			log.Logf(5, facility, "STOPPED", "%s stopped", name)
+		}
+		if logDown {
+			log.Logf(4, facility, "NOT_STARTED", "%s not started: %s", name, why)
+		}
+		return nil
+	}
+	opened, err := s.Listen(ctx, addr, handle)
+	if err != nil {
+		return fmt.Errorf("%s: listening on %s: %w", name, addr, err)
+	}
+	if opened {
+		log.Logf(5, facility, "STARTED", "%s listening on %s", name, s.Addr())
+	}
+	return nil
 }

@@ -56,7 +56,6 @@ type Feature struct {
 	admin      string
 	secret     *Secret
 	sources    []Source
-	down       string // last reason the service is not running, logged once
 
 	// rmu serializes Reconcile (commands and certificate events may race).
 	rmu sync.Mutex
@@ -257,28 +256,8 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 	}
 	why := f.reason()
 	addr := net.JoinHostPort(f.addr.String(), strconv.Itoa(f.port))
-	logDown := why != "" && why != "-" && why != f.down
-	f.down = why
 	f.sys.Unlock()
-
-	if why != "" {
-		if f.svc.Running() {
-			f.svc.Stop()
-			f.sys.Log.Logf(logging.Notifications, "CREDENTIALS", "STOPPED", "CTL provider stopped")
-		}
-		if logDown {
-			f.sys.Log.Logf(logging.Warnings, "CREDENTIALS", "NOT_STARTED", "CTL provider not started: %s", why)
-		}
-		return nil
-	}
-	opened, err := f.svc.Listen(ctx, addr, f.handle)
-	if err != nil {
-		return fmt.Errorf("CTL provider: listening on %s: %w", addr, err)
-	}
-	if opened {
-		f.sys.Log.Logf(logging.Notifications, "CREDENTIALS", "STARTED", "CTL provider listening on %s", f.svc.Addr())
-	}
-	return nil
+	return f.svc.Reconcile(ctx, addr, why, f.handle, f.sys.Log, "CREDENTIALS", "CTL provider")
 }
 
 // Close stops the service.

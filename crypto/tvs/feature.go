@@ -86,7 +86,6 @@ type Feature struct {
 	itl        []byte   // ITL in service
 	served     []string // names the ITL is published under
 	lastITLErr string
-	down       string
 
 	rmu sync.Mutex    // serializes Reconcile
 	svc netsvc.Server // the listener and its connections
@@ -353,28 +352,8 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 		}
 	}
 	addr := net.JoinHostPort(f.addr.String(), strconv.Itoa(f.port))
-	logDown := why != "" && why != "-" && why != f.down
-	f.down = why
 	f.sys.Unlock()
-
-	if why != "" {
-		if f.svc.Running() {
-			f.svc.Stop()
-			f.sys.Log.Logf(logging.Notifications, "TVS", "STOPPED", "TVS stopped")
-		}
-		if logDown {
-			f.sys.Log.Logf(logging.Warnings, "TVS", "NOT_STARTED", "TVS not started: %s", why)
-		}
-		return nil
-	}
-	opened, err := f.svc.Listen(ctx, addr, f.handle)
-	if err != nil {
-		return fmt.Errorf("TVS: listening on %s: %w", addr, err)
-	}
-	if opened {
-		f.sys.Log.Logf(logging.Notifications, "TVS", "STARTED", "TVS listening on %s", f.svc.Addr())
-	}
-	return nil
+	return f.svc.Reconcile(ctx, addr, why, f.handle, f.sys.Log, "TVS", "TVS")
 }
 
 // Close stops the service.
