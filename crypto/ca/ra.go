@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"encoding/base64"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -75,24 +73,7 @@ func (ra *RA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "GetCRL":
 		ra.proxyCRL(w, r)
 	case "PKIOperation":
-		var body []byte
-		var err error
-		if r.Method == http.MethodPost {
-			body, err = io.ReadAll(io.LimitReader(r.Body, maxSCEPMessage+1))
-		} else {
-			body, err = base64.StdEncoding.DecodeString(strings.ReplaceAll(r.URL.Query().Get("message"), " ", "+"))
-		}
-		if err != nil || len(body) == 0 || len(body) > maxSCEPMessage {
-			http.Error(w, "bad PKIOperation message", http.StatusBadRequest)
-			return
-		}
-		resp, err := ra.PKIOperation(body)
-		if err != nil {
-			http.Error(w, "bad PKIOperation message", http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/x-pki-message")
-		w.Write(resp)
+		servePKIOperation(w, r, ra.PKIOperation)
 	default:
 		http.Error(w, "unknown SCEP operation", http.StatusBadRequest)
 	}

@@ -69,28 +69,34 @@ func (a *Authority) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/pkix-crl")
 		w.Write(crl)
 	case "PKIOperation":
-		var body []byte
-		var err error
-		if r.Method == http.MethodPost {
-			body, err = io.ReadAll(io.LimitReader(r.Body, maxSCEPMessage+1))
-		} else {
-			m := r.URL.Query().Get("message")
-			body, err = base64.StdEncoding.DecodeString(strings.ReplaceAll(m, " ", "+"))
-		}
-		if err != nil || len(body) == 0 || len(body) > maxSCEPMessage {
-			http.Error(w, "bad PKIOperation message", http.StatusBadRequest)
-			return
-		}
-		resp, err := a.PKIOperation(body)
-		if err != nil {
-			http.Error(w, "bad PKIOperation message", http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/x-pki-message")
-		w.Write(resp)
+		servePKIOperation(w, r, a.PKIOperation)
 	default:
 		http.Error(w, "unknown SCEP operation", http.StatusBadRequest)
 	}
+}
+
+// servePKIOperation reads a pkiMessage from a POST body or a GET "message"
+// parameter (base64), answers it with op, and writes the CertRep.
+func servePKIOperation(w http.ResponseWriter, r *http.Request, op func([]byte) ([]byte, error)) {
+	var body []byte
+	var err error
+	if r.Method == http.MethodPost {
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxSCEPMessage+1))
+	} else {
+		m := r.URL.Query().Get("message")
+		body, err = base64.StdEncoding.DecodeString(strings.ReplaceAll(m, " ", "+"))
+	}
+	if err != nil || len(body) == 0 || len(body) > maxSCEPMessage {
+		http.Error(w, "bad PKIOperation message", http.StatusBadRequest)
+		return
+	}
+	resp, err := op(body)
+	if err != nil {
+		http.Error(w, "bad PKIOperation message", http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pki-message")
+	w.Write(resp)
 }
 
 // ErrBadMessage is returned for SCEP messages that cannot be answered at
