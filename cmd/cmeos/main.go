@@ -19,6 +19,7 @@ import (
 	_ "cmeos/board/host"
 	_ "cmeos/board/qemuvirt"
 	_ "cmeos/board/rpi4"
+	_ "cmeos/cmd/internal/features"
 	"cmeos/crypto/ctlclient"
 	"cmeos/drivers/serial"
 	"cmeos/ios/config"

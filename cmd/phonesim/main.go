@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"cmeos/phonesim/trust"
+	"cmeos/cmd/phonesim/internal/trust"
 )
 
 func main() {

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,7 +23,6 @@ import (
 	"cmeos/ios/config"
 	"cmeos/ios/fs"
 	_ "cmeos/ios/interfaces"
-	psccp "cmeos/phonesim/sccp"
 )
 
 func ip(t *testing.T, args ...string) {
@@ -63,6 +61,22 @@ func sccp(id uint32, payload []byte) []byte {
 	binary.LittleEndian.PutUint32(b, uint32(4+len(payload)))
 	binary.LittleEndian.PutUint32(b[8:], id)
 	return append(b, payload...)
+}
+
+// registerPayload is a station Register body (protocols.md §6): device name
+// [16], user id, instance, IPv4, device type, max streams, active streams,
+// protocol version.
+func registerPayload() []byte {
+	p := make([]byte, 16+4*7)
+	copy(p, "SEP001122334455")
+	binary.LittleEndian.PutUint32(p[16:], 0)
+	binary.LittleEndian.PutUint32(p[20:], 1)
+	copy(p[24:], []byte{10, 77, 0, 2})
+	binary.LittleEndian.PutUint32(p[28:], 30006)
+	binary.LittleEndian.PutUint32(p[32:], 5)
+	binary.LittleEndian.PutUint32(p[36:], 0)
+	binary.LittleEndian.PutUint32(p[40:], 11)
+	return p
 }
 
 func TestCaptureExportTshark(t *testing.T) {
@@ -147,7 +161,7 @@ func TestCaptureExportTshark(t *testing.T) {
 			served <- err
 			return
 		}
-		ack, _ := psccp.Message{ID: psccp.MsgRegisterAck, Data: make([]byte, 20)}.MarshalBinary()
+		ack := sccp(0x0081, make([]byte, 20)) // RegisterAck
 		_, err = c.Write(ack)
 		served <- err
 	}()
@@ -166,12 +180,13 @@ func TestCaptureExportTshark(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The phone simulator registers (phonesim/sccp: a 7970, protocol 11).
-	reg := psccp.Register{DeviceName: "SEP001122334455", IP: netip.MustParseAddr("10.77.0.2"), DeviceType: 30006,
-		MaxStreams: 5, Protocol: 11, MAC: [6]byte{0x00, 0x11, 0x22, 0x33, 0x44, 0x55}}
+	// A phone registers (a 7970, protocol 11): Register, then the ack.
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := reg.Do(conn); err != nil {
-		t.Fatalf("phonesim registration: %v", err)
+	if _, err := conn.Write(sccp(0x0001, registerPayload())); err != nil {
+		t.Fatalf("registration: %v", err)
+	}
+	if _, err := conn.Read(make([]byte, 64)); err != nil {
+		t.Fatalf("registration: %v", err)
 	}
 	if err := <-served; err != nil {
 		t.Fatal(err)

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"cmeos/cmd/phonesim/internal/trust"
 	"cmeos/crypto/ctl" // the box's encoder, only to produce inputs
-	"cmeos/phonesim/trust"
 )
 
 var now = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)

@@ -1,4 +1,8 @@
-package main
+// Package e2e holds end-to-end tests: a box booted in-process with every
+// feature (cmd/internal/features) against the phone simulator's
+// independent implementation (cmd/phonesim/internal/...). It has no code
+// outside its tests, so neither binary links it.
+package e2e
 
 import (
 	"bytes"
@@ -20,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	_ "cmeos/cmd/internal/features"
+	"cmeos/cmd/phonesim/internal/trust"
 	"cmeos/crypto/credentials"
 	"cmeos/crypto/pki"
 	"cmeos/crypto/tvs"
@@ -27,7 +33,6 @@ import (
 	"cmeos/ios/config"
 	"cmeos/ios/config/configtest"
 	"cmeos/ios/httpd"
-	"cmeos/phonesim/trust"
 	"cmeos/telephony/tftpd"
 )
 
@@ -408,7 +413,7 @@ func TestSeedSecureCTL(t *testing.T) {
 
 	// The same through the cmd/phonesim command.
 	bin := filepath.Join(t.TempDir(), "phonesim")
-	if o, err := exec.Command("go", "build", "-o", bin, "../phonesim").CombinedOutput(); err != nil {
+	if o, err := exec.Command("go", "build", "-o", bin, "cmeos/cmd/phonesim").CombinedOutput(); err != nil {
 		t.Fatalf("go build phonesim: %v\n%s", err, o)
 	}
 	sim := func(args ...string) string {

@@ -1,8 +1,9 @@
-package main
+// Package features links every feature of the firmware. A feature package
+// registers its commands, state, rendering and service with ios/config in
+// init; adding one to cmeos is one line here. cmd/cmeos imports this
+// package, and so do the end-to-end tests that boot a box in-process.
+package features
 
-// Every feature linked into the firmware. A feature package registers its
-// commands, state, rendering and service with ios/config in init; adding
-// one to cmeos is one line here.
 import (
 	_ "cmeos/crypto/ca"
 	_ "cmeos/crypto/credentials"

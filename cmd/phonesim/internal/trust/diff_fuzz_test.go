@@ -4,8 +4,8 @@ import (
 	"crypto"
 	"testing"
 
+	"cmeos/cmd/phonesim/internal/trust"
 	"cmeos/crypto/ctl"
-	"cmeos/phonesim/trust"
 )
 
 // FuzzAgreesWithBox is a differential test: the phone's decoder and the
