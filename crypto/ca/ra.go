@@ -109,7 +109,9 @@ func (ra *RA) PKIOperation(msg []byte) ([]byte, error) {
 		return nil, err
 	}
 	tid, rep := m.tid, m.rep
-	fail := func(f scep.FailInfo) ([]byte, error) { return signRep(ra.cert, ra.key, rep, scep.FAILURE, f, nil) }
+	fail := func(f scep.FailInfo) ([]byte, error) {
+		return signRep(ra.cert, ra.key, ra.now(), rep, scep.FAILURE, f, nil)
+	}
 	var r *raRequest
 	switch m.typ {
 	case scep.PKCSReq, scep.RenewalReq, scep.UpdateReq:
@@ -137,9 +139,9 @@ func (ra *RA) PKIOperation(msg []byte) ([]byte, error) {
 	st := ra.forward(r)
 	switch st.State {
 	case "granted":
-		return signRep(ra.cert, ra.key, rep, scep.SUCCESS, "", st.Cert)
+		return signRep(ra.cert, ra.key, ra.now(), rep, scep.SUCCESS, "", st.Cert)
 	case "pending":
-		return signRep(ra.cert, ra.key, rep, scep.PENDING, "", nil)
+		return signRep(ra.cert, ra.key, ra.now(), rep, scep.PENDING, "", nil)
 	}
 	return fail(scep.BadRequest)
 }

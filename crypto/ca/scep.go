@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/smallstep/pkcs7"
 	"github.com/smallstep/scep"
@@ -217,7 +218,7 @@ type certRep struct {
 // reply builds a CertRep signed by the CA; on success the issued
 // certificate travels in a degenerate PKCS#7 encrypted to the requester.
 func (a *Authority) reply(rep certRep, status scep.PKIStatus, fail scep.FailInfo, cert *x509.Certificate) ([]byte, error) {
-	return signRep(a.cert, a.key, rep, status, fail, cert)
+	return signRep(a.cert, a.key, a.now(), rep, status, fail, cert)
 }
 
 // isRA reports whether c is a valid, unrevoked certificate this CA issued
@@ -237,7 +238,7 @@ func (a *Authority) isRA(c *x509.Certificate) bool {
 }
 
 // signRep builds a CertRep signed by signer/key (the CA, or an RA).
-func signRep(signer *x509.Certificate, key crypto.Signer, rep certRep, status scep.PKIStatus, fail scep.FailInfo, cert *x509.Certificate) ([]byte, error) {
+func signRep(signer *x509.Certificate, key crypto.Signer, now time.Time, rep certRep, status scep.PKIStatus, fail scep.FailInfo, cert *x509.Certificate) ([]byte, error) {
 	attrs := []pkcs7.Attribute{
 		{Type: oidTransactionID, Value: rep.tid},
 		{Type: oidPKIStatus, Value: status},
@@ -265,7 +266,7 @@ func signRep(signer *x509.Certificate, key crypto.Signer, rep certRep, status sc
 	if cert != nil {
 		sd.AddCertificate(cert)
 	}
-	if err := sd.AddSigner(signer, key, pkcs7.SignerInfoConfig{ExtraSignedAttributes: attrs}); err != nil {
+	if err := addSigner(sd, signer, key, pkcs7.SignerInfoConfig{ExtraSignedAttributes: attrs}, now); err != nil {
 		return nil, err
 	}
 	return sd.Finish()
@@ -280,7 +281,7 @@ func (a *Authority) nextCACert(sh *x509.Certificate) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sd.AddSigner(a.cert, a.key, pkcs7.SignerInfoConfig{}); err != nil {
+	if err := addSigner(sd, a.cert, a.key, pkcs7.SignerInfoConfig{}, a.now()); err != nil {
 		return nil, err
 	}
 	return sd.Finish()

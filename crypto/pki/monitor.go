@@ -96,7 +96,7 @@ func (f *Feature) CheckExpiry(ctx context.Context) {
 		if tp.Regenerate {
 			// auto-enroll ... regenerate: renew with a new key pair of the
 			// same kind; the old one stays in use until the certificate comes.
-			nk, err := regenerateKey(k)
+			nk, err := regenerateKey(k, now)
 			if err != nil {
 				f.sys.Log.Logf(logging.Errors, "PKI", "CERT_ENROLL_FAIL", "Certificate renewal failed for trustpoint %s: %v", name, err)
 				continue
@@ -162,11 +162,11 @@ func (f *Feature) warnExpiry(name string, c *x509.Certificate, now time.Time, ca
 
 // regenerateKey makes a key pair like k (same label, type and size) without
 // storing it.
-func regenerateKey(k *keys.Key) (*keys.Key, error) {
+func regenerateKey(k *keys.Key, now time.Time) (*keys.Key, error) {
 	if k.Encryption != nil {
 		return nil, fmt.Errorf("usage keys are renewed with their existing pairs")
 	}
-	nk := &keys.Key{Label: k.Label, Exportable: k.Exportable, Usage: k.Usage, Created: time.Now()}
+	nk := &keys.Key{Label: k.Label, Exportable: k.Exportable, Usage: k.Usage, Created: now}
 	switch pub := k.Signer.Public().(type) {
 	case *rsa.PublicKey:
 		sk, err := rsa.GenerateKey(rand.Reader, pub.N.BitLen())

@@ -174,6 +174,9 @@ func SCEPRequest(ctx context.Context, enrollment string, ca *x509.Certificate, c
 }
 
 // selfSigned makes the transient certificate that signs a SCEP request.
+// Its validity follows the host's clock on purpose, not the software
+// clock: smallstep/scep stamps the request's signingTime with time.Now,
+// and the CA checks that time against this certificate.
 func selfSigned(key crypto.Signer, subject pkix.Name) (*x509.Certificate, error) {
 	now := time.Now()
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: subject, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
