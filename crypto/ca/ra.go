@@ -115,6 +115,9 @@ func (ra *RA) PKIOperation(msg []byte) ([]byte, error) {
 	var r *raRequest
 	switch m.typ {
 	case scep.PKCSReq, scep.RenewalReq, scep.UpdateReq:
+		if m.substituted {
+			return fail(scep.BadMessageCheck)
+		}
 		csr, _, f := m.request(ra.cert, ra.key)
 		if f != "" {
 			return fail(f)

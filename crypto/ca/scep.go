@@ -111,7 +111,12 @@ type pkiMessage struct {
 	tid  string
 	typ  scep.MessageType
 	rep  certRep
-	from *x509.Certificate // the signer
+	from *x509.Certificate // the signer: the certificate whose key verified the signature
+	// substituted: the first certificate listed is not the signer's. SCEP
+	// clients list the signer first; a message listing another certificate
+	// (one the CA issued, say) while signed by a different key is an attempt
+	// to pass as that certificate's holder, and is answered badMessageCheck.
+	substituted bool
 }
 
 // parsePKIMessage verifies a pkiMessage and reads its attributes.
@@ -120,17 +125,25 @@ func parsePKIMessage(msg []byte) (*pkiMessage, error) {
 	if err != nil {
 		return nil, ErrBadMessage
 	}
+	// Exactly one signer, whose certificate is found by the issuer and
+	// serial its SignerInfo names: that is the certificate whose key
+	// Verify checks, and so the only one the message proves anything about.
+	if len(p7.Signers) != 1 {
+		return nil, ErrBadMessage
+	}
 	if err := p7.Verify(); err != nil {
 		return nil, ErrBadMessage
 	}
+	signer := p7.GetOnlySigner()
 	var tid, mtype string
 	var nonce []byte
 	if p7.UnmarshalSignedAttribute(oidTransactionID, &tid) != nil || p7.UnmarshalSignedAttribute(oidMessageType, &mtype) != nil ||
-		p7.UnmarshalSignedAttribute(oidSenderNonce, &nonce) != nil || tid == "" || len(p7.Certificates) == 0 {
+		p7.UnmarshalSignedAttribute(oidSenderNonce, &nonce) != nil || tid == "" || signer == nil {
 		return nil, ErrBadMessage
 	}
-	return &pkiMessage{p7: p7, tid: tid, typ: scep.MessageType(mtype), from: p7.Certificates[0],
-		rep: certRep{tid: tid, nonce: nonce, recipient: p7.Certificates[0]}}, nil
+	return &pkiMessage{p7: p7, tid: tid, typ: scep.MessageType(mtype), from: signer,
+		substituted: !p7.Certificates[0].Equal(signer),
+		rep:         certRep{tid: tid, nonce: nonce, recipient: signer}}, nil
 }
 
 // request decrypts the CSR of a PKCSReq, RenewalReq or UpdateReq with the
@@ -167,6 +180,9 @@ func (a *Authority) PKIOperation(msg []byte) ([]byte, error) {
 	tid, rep := m.tid, m.rep
 	switch m.typ {
 	case scep.PKCSReq, scep.RenewalReq, scep.UpdateReq:
+		if m.substituted {
+			return a.reply(rep, scep.FAILURE, scep.BadMessageCheck, nil)
+		}
 		csr, raw, fail := m.request(a.cert, a.key)
 		if fail != "" {
 			return a.reply(rep, scep.FAILURE, fail, nil)
