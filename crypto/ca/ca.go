@@ -45,12 +45,27 @@ const (
 	ProfilePhone
 )
 
-// ProfileFor picks the profile of a request from its subject: CAPF
-// certificates are named "CAPF-..." (seed 004); everything else SCEP
-// enrolls is a server certificate. Phone LSCs are issued by CAPF through
-// IssueCSR with ProfilePhone.
-func ProfileFor(subject pkix.Name, raw string) Profile {
-	if strings.HasPrefix(strings.ToUpper(subject.CommonName), "CAPF") || strings.Contains(strings.ToLower(raw), "hostname=capf") {
+// capfSubject reports whether a subject names a CAPF certificate the way
+// seed 004 names them: CN=CAPF-... or hostname=capf.
+func capfSubject(subject pkix.Name, raw string) bool {
+	return strings.HasPrefix(strings.ToUpper(subject.CommonName), "CAPF") || strings.Contains(strings.ToLower(raw), "hostname=capf")
+}
+
+// ProfileFor is the profile a grant gives csr. A CA certificate
+// (ProfileCAPF: CA:TRUE pathlen:0, keyCertSign, which seed 000 requires of
+// the CAPF certificate) is issued only for a key pair of this box itself
+// (Settings.OwnKey: a key of the box's key store, which no remote
+// requester can sign with) whose trustpoint names it a CAPF certificate.
+// The subject of a request from anyone else decides nothing: CN=CAPF-x
+// from the network gets a server certificate like any other.
+func (a *Authority) ProfileFor(csr *x509.CertificateRequest) Profile {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.profileLocked(csr)
+}
+
+func (a *Authority) profileLocked(csr *x509.CertificateRequest) Profile {
+	if a.ownKey != nil && a.ownKey(csr.RawSubjectPublicKeyInfo) && capfSubject(csr.Subject, subjectOf(csr)) {
 		return ProfileCAPF
 	}
 	return ProfileServer
@@ -92,14 +107,18 @@ type Authority struct {
 	byTID    map[string]*Request
 	crl      []byte
 	otps     map[string]time.Time // one-time challenge passwords and their expiry
+	ownKey   func(spki []byte) bool
 }
 
 // Request is an enrollment request held by the server.
 type Request struct {
-	ID      int
-	TID     string
-	CSR     *x509.CertificateRequest
-	State   string // pending, granted, rejected
+	ID    int
+	TID   string
+	CSR   *x509.CertificateRequest
+	State string // pending, granted, rejected
+	// Profile is what a grant issues, decided by the CA's configuration
+	// when the request was filed (ProfileFor).
+	Profile Profile
 	Cert    *x509.Certificate
 	Created time.Time
 }
@@ -119,6 +138,10 @@ type Settings struct {
 	CDPURL        string
 	Hash          string // `hash`: sha256 (default), sha384, sha512
 	GrantNone     bool   // `grant none`: reject requests automatically (one-time passwords excepted)
+	// OwnKey reports whether spki (a DER SubjectPublicKeyInfo) is a key
+	// pair of this box's own key store; only those can be given a CA
+	// certificate (see ProfileFor). Nil: none can.
+	OwnKey func(spki []byte) bool
 }
 
 // Errors.
@@ -146,6 +169,7 @@ func (a *Authority) Configure(s Settings) {
 	a.name, a.dbURL, a.level, a.lifetime, a.crlHours, a.grant, a.cdpURL = s.Name, s.DBURL, s.Level, s.Lifetime, s.CRLHours, s.GrantAuto, s.CDPURL
 	a.rollover = s.GrantRollover
 	a.hash, a.reject = s.Hash, s.GrantNone
+	a.ownKey = s.OwnKey
 }
 
 // SignatureAlgorithm is the signature of certificates and CRLs made with
@@ -402,13 +426,13 @@ func (a *Authority) submit(tid string, csr *x509.CertificateRequest, challenge s
 	if err := csr.CheckSignature(); err != nil {
 		return Request{}, fmt.Errorf("%w: %v", ErrBadCSR, err)
 	}
-	r := &Request{ID: a.nextReq, TID: tid, CSR: csr, State: "pending", Created: a.now()}
+	r := &Request{ID: a.nextReq, TID: tid, CSR: csr, State: "pending", Created: a.now(), Profile: a.profileLocked(csr)}
 	otp := a.useOTP(challenge)
 	if !otp && !a.grant && a.reject {
 		r.State = "rejected" // grant none
 	}
 	if a.grant || otp || (a.rollover && renewal) {
-		cert, err := a.issueLocked(csr, ProfileFor(csr.Subject, subjectOf(csr)))
+		cert, err := a.issueLocked(csr, r.Profile)
 		if err != nil {
 			return Request{}, err
 		}
@@ -446,7 +470,7 @@ func (a *Authority) Grant(id int) (int, error) {
 	for _, r := range a.reqs {
 		if (id == 0 || r.ID == id) && r.State == "pending" {
 			found = true
-			cert, err := a.issueLocked(r.CSR, ProfileFor(r.CSR.Subject, subjectOf(r.CSR)))
+			cert, err := a.issueLocked(r.CSR, r.Profile)
 			if err != nil {
 				return n, err
 			}

@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rsa"
@@ -311,14 +312,33 @@ func remove(list []string, s string) []string {
 
 func parseIssuer(dn string) (pkix.Name, error) { return pki.ParseDN(dn) }
 
-func (s *server) settings() Settings {
+func (f *Feature) settings(s *server) Settings {
 	return Settings{Name: s.name, DBURL: s.dbURL, Level: s.level, Lifetime: s.lifeCert, CRLHours: s.lifeCRL,
-		GrantAuto: s.grant == "auto", GrantRollover: s.grant == "auto rollover", CDPURL: s.cdp, Hash: s.hash, GrantNone: s.grant == "none"}
+		GrantAuto: s.grant == "auto", GrantRollover: s.grant == "auto rollover", CDPURL: s.cdp, Hash: s.hash, GrantNone: s.grant == "none",
+		OwnKey: f.ownKey}
+}
+
+// ownKey reports whether spki is the public key of a key pair in this
+// box's key store (signature or encryption key). The key store has its
+// own lock, so the SCEP handler may ask while a console holds the
+// configuration lock.
+func (f *Feature) ownKey(spki []byte) bool {
+	st := keys.FromSystem(f.sys)
+	if st == nil {
+		return false
+	}
+	for _, label := range st.Labels() {
+		k, ok := st.Get(label)
+		if ok && (bytes.Equal(k.PublicDER(), spki) || bytes.Equal(k.EncryptionPublicDER(), spki)) {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *Feature) reconfigure(s *server) {
 	if s.auth != nil {
-		s.auth.Configure(s.settings())
+		s.auth.Configure(f.settings(s))
 	}
 	if s.ra != nil {
 		s.ra.SetGrant(strings.HasPrefix(s.grant, "auto"), s.grant == "none")
@@ -491,7 +511,7 @@ func (f *Feature) start(s *server) error {
 	if !ok || !publicEqual(k.Signer.Public(), cert.PublicKey) {
 		return errors.New("% Failed to find Certificate Server's trustpoint at startup")
 	}
-	a, err := Open(f.sys.FS, f.sys.Now, cert, k.Signer, s.settings())
+	a, err := Open(f.sys.FS, f.sys.Now, cert, k.Signer, f.settings(s))
 	if err != nil {
 		return fmt.Errorf("%% Certificate server database error: %v", err)
 	}
@@ -625,12 +645,7 @@ func (f *Feature) exec(c *cli.Context) error {
 			return fmt.Errorf("%% Request %d does not exist or is not pending.", id)
 		}
 	case c.Has("requests"):
-		c.Printf("Enrollment Request Database:\n\nSubordinate CA certificate requests:\nReqID  State      Fingerprint                      SubjectName\n--------------------------------------------------------------\n\n")
-		c.Printf("RA certificate requests:\nReqID  State      Fingerprint                      SubjectName\n--------------------------------------------------------------\n\n")
-		c.Printf("Router certificates requests:\nReqID  State      Fingerprint                      SubjectName\n--------------------------------------------------------------\n")
-		for _, r := range a.Requests() {
-			c.Printf("%-6d %-10s %s %s\n", r.ID, r.State, Fingerprint(r.CSR), subjectOf(r.CSR))
-		}
+		printRequests(c, a.Requests())
 	case c.Has("crl"):
 		der, err := a.CRL()
 		if err != nil {
@@ -676,7 +691,7 @@ func (f *Feature) exec(c *cli.Context) error {
 		if f.servers[name] != s || s.auth != a {
 			return fmt.Errorf("%% Certificate server %s is not enabled.", name)
 		}
-		cert, err := a.Issue(csr, ProfileFor(csr.Subject, subjectOf(csr)))
+		cert, err := a.Issue(csr, a.ProfileFor(csr))
 		if errors.Is(err, ErrBadCSR) {
 			return errors.New("% Invalid PKCS10 request: bad signature.")
 		}
@@ -691,6 +706,26 @@ func (f *Feature) exec(c *cli.Context) error {
 		}
 	}
 	return nil
+}
+
+// printRequests shows the request table as IOS does, each request under
+// the kind of certificate a grant would issue it: a subordinate CA
+// certificate (ProfileCAPF, decided by the CA's configuration) or a
+// router (end-entity) certificate. This CA issues no RA certificates.
+func printRequests(c *cli.Context, reqs []Request) {
+	const head = "ReqID  State      Fingerprint                      SubjectName\n--------------------------------------------------------------\n"
+	c.Printf("Enrollment Request Database:\n\nSubordinate CA certificate requests:\n" + head)
+	for _, r := range reqs {
+		if r.Profile == ProfileCAPF {
+			c.Printf("%-6d %-10s %s %s\n", r.ID, r.State, Fingerprint(r.CSR), subjectOf(r.CSR))
+		}
+	}
+	c.Printf("\nRA certificate requests:\n" + head + "\nRouter certificates requests:\n" + head)
+	for _, r := range reqs {
+		if r.Profile != ProfileCAPF {
+			c.Printf("%-6d %-10s %s %s\n", r.ID, r.State, Fingerprint(r.CSR), subjectOf(r.CSR))
+		}
+	}
 }
 
 func wrap64(s string) string {
@@ -718,10 +753,7 @@ func (f *Feature) show(c *cli.Context) error {
 			return fmt.Errorf("%% Certificate server %s is not enabled.", s.name)
 		}
 		if c.Has("requests") {
-			c.Printf("Enrollment Request Database:\n\nRouter certificates requests:\nReqID  State      Fingerprint                      SubjectName\n--------------------------------------------------------------\n")
-			for _, r := range s.auth.Requests() {
-				c.Printf("%-6d %-10s %s %s\n", r.ID, r.State, Fingerprint(r.CSR), subjectOf(r.CSR))
-			}
+			printRequests(c, s.auth.Requests())
 			return nil
 		}
 		list, err := s.auth.Issued()
@@ -759,7 +791,9 @@ func (f *Feature) show(c *cli.Context) error {
 			c.Printf("    CA certificate expiration timer: %s\n", iosTime(ca.NotAfter))
 		}
 		switch {
-		case strings.HasPrefix(s.grant, "auto"):
+		case s.grant == "auto":
+			// `grant auto rollover` grants only renewals by holders of our
+			// certificates: new requests wait for a manual grant.
 			c.Printf("    Granting mode is: auto\n")
 		default:
 			c.Printf("    Granting mode is: manual\n")

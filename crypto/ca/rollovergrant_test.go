@@ -61,4 +61,9 @@ func TestGrantAutoRollover(t *testing.T) {
 	if info := r.run("EXEC crypto pki server cme_root info requests"); !strings.Contains(info, "pending") {
 		t.Fatalf("info requests:\n%s", info)
 	}
+	// New requests wait for a manual grant, and the show says so (issue 15
+	// item 12: it said "auto").
+	if show := r.run("EXEC show crypto pki server cme_root"); !strings.Contains(show, "    Granting mode is: manual\n") {
+		t.Fatalf("show crypto pki server under grant auto rollover:\n%s", show)
+	}
 }
