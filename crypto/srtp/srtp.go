@@ -20,8 +20,8 @@ import (
 	"errors"
 	"fmt"
 
-	pion "github.com/pion/srtp/v3"
 	"github.com/pion/rtp"
+	pion "github.com/pion/srtp/v3"
 )
 
 // Suite is an SRTP crypto suite, numbered as the SCCP algorithmID of the
