@@ -1,6 +1,9 @@
 package media
 
-import "math"
+import (
+	"math"
+	"sort"
+)
 
 // Tone fills pcm with a sine of freq Hz at the given sample rate and peak
 // amplitude, starting at sample offset n0 (so consecutive frames join).
@@ -49,4 +52,24 @@ func ToneSNR(pcm []int16, rate int, freq float64) (amp, snrDB float64) {
 		return amp, math.Inf(1)
 	}
 	return amp, 10 * math.Log10(sig/noise)
+}
+
+// WindowedToneSNR is ToneSNR over 100 ms windows, returning the median
+// window's figures: what a listener hears most of the time. A frame
+// inserted or dropped by a jitter buffer shifts the tone's phase, which
+// spoils one window, not the whole measurement.
+func WindowedToneSNR(pcm []int16, rate int, freq float64) (amp, snrDB float64) {
+	w := rate / 10
+	type fig struct{ amp, snr float64 }
+	var figs []fig
+	for i := 0; i+w <= len(pcm); i += w {
+		a, s := ToneSNR(pcm[i:i+w], rate, freq)
+		figs = append(figs, fig{a, s})
+	}
+	if len(figs) == 0 {
+		return ToneSNR(pcm, rate, freq)
+	}
+	sort.Slice(figs, func(i, j int) bool { return figs[i].snr < figs[j].snr })
+	m := figs[len(figs)/2]
+	return m.amp, m.snr
 }
