@@ -26,10 +26,10 @@ type Codec uint32
 // Codecs the engine knows. G729 values are named so that a refusal can
 // say what was asked for.
 const (
-	G711Alaw  Codec = 2
-	G711Ulaw  Codec = 4
-	G722      Codec = 6 // G.722 64 kbit/s
-	G729      Codec = 11
+	G711Alaw   Codec = 2
+	G711Ulaw   Codec = 4
+	G722       Codec = 6 // G.722 64 kbit/s
+	G729       Codec = 11
 	G729AnnexA Codec = 12
 )
 

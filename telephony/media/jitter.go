@@ -13,12 +13,12 @@ const maxPayload = 512
 // It is used by the leg's receive goroutine (push) and the engine's tick
 // (pop) under the leg's mutex.
 type jitterBuffer struct {
-	slots   [jitterSlots]jitterSlot
-	next    uint16 // sequence number to play next
-	started bool   // playout has begun
-	buffered int   // packets held
-	misses  int    // consecutive pops that found nothing
-	depth   int    // packets to hold before playout starts
+	slots    [jitterSlots]jitterSlot
+	next     uint16 // sequence number to play next
+	started  bool   // playout has begun
+	buffered int    // packets held
+	misses   int    // consecutive pops that found nothing
+	depth    int    // packets to hold before playout starts
 
 	received, late, lost, duplicate uint64
 }
