@@ -2,7 +2,6 @@ package sshd
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
@@ -259,8 +258,8 @@ func (f *Server) session(ctx context.Context, ch ssh.Channel, reqs <-chan *ssh.R
 			}
 			req.Reply(true, nil)
 		case "window-change":
-			if len(req.Payload) >= 8 && t != nil {
-				t.SetWidth(int(binary.BigEndian.Uint32(req.Payload)))
+			if w, _, ok := parseWindowChange(req.Payload); ok && t != nil {
+				t.SetWidth(w)
 			}
 		case "env":
 			req.Reply(true, nil)
@@ -284,12 +283,10 @@ func (f *Server) session(ctx context.Context, ch ssh.Channel, reqs <-chan *ssh.R
 				ch.Close()
 			}()
 		case "exec":
-			cmd := ""
-			if len(req.Payload) >= 4 {
-				n := binary.BigEndian.Uint32(req.Payload)
-				if int(n) <= len(req.Payload)-4 {
-					cmd = string(req.Payload[4 : 4+n])
-				}
+			cmd, ok := parseExec(req.Payload)
+			if !ok {
+				req.Reply(false, nil)
+				return
 			}
 			req.Reply(true, nil)
 			f.exec(ch, ls, login, lcfg, cmd)
@@ -334,21 +331,4 @@ type crlfWriter struct {
 func (c *crlfWriter) Write(p []byte) (int, error) {
 	_, err := c.w.Write([]byte(strings.ReplaceAll(string(p), "\n", "\r\n")))
 	return len(p), err
-}
-
-func parsePty(b []byte) (w, h int, ok bool) {
-	if len(b) < 4 {
-		return 0, 0, false
-	}
-	n := int(binary.BigEndian.Uint32(b))
-	if len(b) < 4+n+16 {
-		return 0, 0, false
-	}
-	b = b[4+n:]
-	w = int(binary.BigEndian.Uint32(b))
-	h = int(binary.BigEndian.Uint32(b[4:]))
-	if w <= 0 || w > 1000 || h < 0 || h > 1000 {
-		return 0, 0, false
-	}
-	return w, h, true
 }
