@@ -53,7 +53,7 @@ func TestRegisterOverTCP(t *testing.T) {
 	if m.ID != MsgRegister || m.Version != 11 || len(m.Data) != 124 {
 		t.Fatalf("register frame %+v", m)
 	}
-	if string(bytes.TrimRight(m.Data[:24], "\x00")) != "SEP001122334455" || !bytes.Equal(m.Data[24:28], []byte{192, 168, 0, 2}) ||
+	if string(bytes.TrimRight(m.Data[:16], "\x00")) != "SEP001122334455" || !bytes.Equal(m.Data[24:28], []byte{192, 168, 0, 2}) ||
 		binary.LittleEndian.Uint32(m.Data[28:]) != 30006 || m.Data[40] != 11 {
 		t.Errorf("register payload % x", m.Data[:44])
 	}
