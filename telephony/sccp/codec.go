@@ -713,7 +713,7 @@ func (m *OpenReceiveChannel) AppendPayload(b []byte, ver uint32) []byte {
 	if ver >= 17 {
 		e.u32(m.AudioLevelAdjustment)
 	}
-	if ver >= 20 {
+	if ver >= 21 {
 		e.raw(m.LatentCapsInfo[:])
 	}
 	return e.b
@@ -744,7 +744,7 @@ func (m *OpenReceiveChannel) DecodePayload(p []byte, ver uint32) error {
 	if ver >= 17 {
 		m.AudioLevelAdjustment = d.u32()
 	}
-	if ver >= 20 {
+	if ver >= 21 {
 		copy(m.LatentCapsInfo[:], d.take(LatentCapsInfoSize))
 	}
 	return nil
@@ -770,7 +770,7 @@ func (m *StartMediaTransmission) AppendPayload(b []byte, ver uint32) []byte {
 	if ver >= 15 {
 		e.u32(m.PartyDirection)
 	}
-	if ver >= 20 {
+	if ver >= 21 {
 		e.raw(m.LatentCapsInfo[:])
 	}
 	return e.b
@@ -795,7 +795,7 @@ func (m *StartMediaTransmission) DecodePayload(p []byte, ver uint32) error {
 	if ver >= 15 {
 		m.PartyDirection = d.u32()
 	}
-	if ver >= 20 {
+	if ver >= 21 {
 		copy(m.LatentCapsInfo[:], d.take(LatentCapsInfoSize))
 	}
 	return nil

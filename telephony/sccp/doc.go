@@ -15,7 +15,7 @@
 //     the connection statistics are char[24] before v18 and char[25] after;
 //   - media qualifiers carry a G.723.1 bit rate up to v10, codec parameter
 //     bytes from v11; later fields of OpenReceiveChannel and
-//     StartMediaTransmission appear at v11, v15, v16, v17 and v20.
+//     StartMediaTransmission appear at v11, v15, v16, v17 and v21.
 //
 // WriteMessage / AppendMessage lay a message out for the negotiated
 // protocol version and write the header version of §6.1 (HeaderVersion: 0

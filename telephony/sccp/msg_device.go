@@ -36,8 +36,8 @@ type IPPort struct{ Port uint32 }
 
 // KeypadButton (0x0003) is one key press.
 type KeypadButton struct {
-	Button uint32 // 0–9 digits, Keypad* constants
-	Line   uint32
+	Button  uint32 // 0–9 digits, Keypad* constants
+	Line    uint32
 	CallRef uint32
 }
 

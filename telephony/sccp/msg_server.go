@@ -139,7 +139,9 @@ type TxQualifier struct {
 	CodecParam2        uint8
 }
 
-// LatentCapsInfoSize is the size of the v20+ latent capabilities block.
+// LatentCapsInfoSize is the size of the latent capabilities block that
+// OpenReceiveChannel and StartMediaTransmission carry from v21 (Wireshark
+// 4.0 dissects it from v21; reference §6.5.10 says v20).
 const LatentCapsInfoSize = 36
 
 // StartMediaTransmission (0x008A) tells the device where to send RTP
@@ -160,7 +162,7 @@ type StartMediaTransmission struct {
 	DTMFType              uint32
 	MixingMode            uint32
 	PartyDirection        uint32                   // v ≥ 15
-	LatentCapsInfo        [LatentCapsInfoSize]byte // v ≥ 20
+	LatentCapsInfo        [LatentCapsInfoSize]byte // v ≥ 21
 }
 
 // StopMediaTransmission (0x008B).
@@ -320,7 +322,7 @@ type OpenReceiveChannel struct {
 	SourcePort            uint32                   // v ≥ 11
 	RequestedIPAddrType   uint32                   // v ≥ 16
 	AudioLevelAdjustment  uint32                   // v ≥ 17
-	LatentCapsInfo        [LatentCapsInfoSize]byte // v ≥ 20
+	LatentCapsInfo        [LatentCapsInfoSize]byte // v ≥ 21
 }
 
 // CloseReceiveChannel (0x0106).

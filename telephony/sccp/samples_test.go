@@ -108,3 +108,5 @@ func samples() []Message {
 // versions are the protocol versions every layout is tested at: basic,
 // and each version where a layout changes.
 var versions = []uint32{0, 5, 10, 11, 15, 16, 17, 18, 19, 20, 21, 22}
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
