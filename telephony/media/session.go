@@ -172,14 +172,18 @@ func (s *Session) leg(i int) *Leg {
 }
 
 // Open opens leg i (0 or 1) for codec c: it binds an RTP socket (and
-// RTCP on the next port) and returns the address the far end must send
-// to (OpenReceiveChannelAck). rx decrypts what arrives (the far end's
+// RTCP on the next port) on addr (the zero Addr: the engine's address)
+// and returns the address the far end must send to
+// (OpenReceiveChannelAck). rx decrypts what arrives (the far end's
 // transmit key; the zero Key for plain RTP).
-func (s *Session) Open(i int, c Codec, rx srtp.Key) (netip.AddrPort, error) {
+func (s *Session) Open(i int, c Codec, rx srtp.Key, addr netip.Addr) (netip.AddrPort, error) {
 	if i != 0 && i != 1 {
 		return netip.AddrPort{}, fmt.Errorf("media: leg %d", i)
 	}
-	l, err := newLeg(s.e.cfg.Addr, c, rx)
+	if !addr.IsValid() {
+		addr = s.e.cfg.Addr
+	}
+	l, err := newLeg(addr, c, rx)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}

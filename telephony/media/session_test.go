@@ -120,11 +120,11 @@ func TestSecureTranscode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	la, err := s.Open(0, G711Ulaw, aTx) // the farm decrypts what A sends
+	la, err := s.Open(0, G711Ulaw, aTx, netip.Addr{}) // the farm decrypts what A sends
 	if err != nil {
 		t.Fatal(err)
 	}
-	lb, err := s.Open(1, G722, bTx)
+	lb, err := s.Open(1, G722, bTx, netip.Addr{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestSessionLimitsAndG729(t *testing.T) {
 	if _, err := e.NewSession(); err != ErrTooManySessions {
 		t.Errorf("second session: %v", err)
 	}
-	if _, err := s.Open(0, G729, srtp.Key{}); err != ErrG729 {
+	if _, err := s.Open(0, G729, srtp.Key{}, netip.Addr{}); err != ErrG729 {
 		t.Errorf("G.729 leg: %v", err)
 	}
 	s.Close()

@@ -67,3 +67,14 @@ func Configure(sys *config.System, lines string) string {
 	s.Execute("end")
 	return out.String()
 }
+
+// Exec runs EXEC commands (one per line) on a privileged console session
+// and returns what it printed.
+func Exec(sys *config.System, lines string) string {
+	var out bytes.Buffer
+	s := sys.NewSession("console", cli.PrivMax, &out, nil)
+	for _, l := range strings.Split(lines, "\n") {
+		s.Execute(l)
+	}
+	return out.String()
+}
