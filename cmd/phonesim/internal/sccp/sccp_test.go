@@ -89,3 +89,75 @@ func FuzzReadMessage(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecoders feeds every call-manager message decoder arbitrary
+// payloads at both address layouts: none may panic or over-read.
+func FuzzDecoders(f *testing.F) {
+	f.Add(uint32(0x11), make([]byte, 132))
+	f.Add(uint32(0), make([]byte, 92))
+	f.Add(uint32(0x0B), []byte{1, 0, 0, 0, 200, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, v uint32, b []byte) {
+		for _, id := range []uint32{MsgStartTone, MsgStopTone, MsgSetRinger, MsgSetLamp, MsgCallState, MsgCallInfo,
+			MsgSelectSoftKeys, MsgDisplayPromptStatus, MsgDialedNumber, MsgLineStat, MsgButtonTemplate,
+			MsgSoftKeyTemplateRes, MsgSoftKeySetRes, MsgDefineTimeDate, MsgOpenReceiveChannel,
+			MsgStartMediaTransmission, MsgCloseReceiveChannel, MsgReset} {
+			m := Message{Version: v, ID: id, Data: b}
+			ParseStartTone(m)
+			ParseStopTone(m)
+			ParseSetRinger(m)
+			ParseSetLamp(m)
+			ParseCallState(m)
+			ParseCallInfo(m)
+			ParseSelectSoftKeys(m)
+			ParseDisplayPromptStatus(m)
+			ParseDialedNumber(m)
+			ParseLineStat(m)
+			if bt, err := ParseButtonTemplate(m); err == nil && len(bt) > len(b) {
+				t.Fatalf("%d buttons from %d bytes", len(bt), len(b))
+			}
+			ParseSoftKeyTemplate(m)
+			ParseSoftKeySets(m)
+			ParseDefineTimeDate(m)
+			ParseOpenReceiveChannel(m)
+			ParseStartMediaTransmission(m)
+			ParseMediaStop(m)
+			ParseU32(m)
+			ParseRegisterAck(b)
+			ParseRegisterReject(b)
+		}
+	})
+}
+
+// TestDecodeLayouts checks the version-dependent address of
+// StartMediaTransmission and OpenReceiveChannel (§6.5.10, §6.5.12).
+func TestDecodeLayouts(t *testing.T) {
+	var w writer
+	w.u32(5)
+	w.u32(1000)
+	w.ip(netip.MustParseAddr("10.1.2.3"), 0x11)
+	w.u32(16500)
+	w.u32(20)
+	w.u32(CodecG711Alaw)
+	for range 4 { // outgoing qualifier
+		w.u32(0)
+	}
+	w.u32(77)
+	w.u32(1)
+	smt, err := ParseStartMediaTransmission(Message{Version: 0x11, ID: MsgStartMediaTransmission, Data: w.b})
+	if err != nil || smt.RemoteIP != netip.MustParseAddr("10.1.2.3") || smt.RemotePort != 16500 || smt.Compression != CodecG711Alaw ||
+		smt.CallRef != 77 || smt.Key.Algorithm != 1 {
+		t.Errorf("v17 SMT %+v %v", smt, err)
+	}
+	if _, err := ParseStartMediaTransmission(Message{Version: 0x11, ID: MsgStartMediaTransmission, Data: w.b[:50]}); err == nil {
+		t.Error("short v17 SMT accepted")
+	}
+	w = writer{}
+	w.u32(5)
+	w.u32(1000)
+	w.ip(netip.MustParseAddr("10.1.2.3"), 0x0B)
+	w.u32(16500)
+	smt, err = ParseStartMediaTransmission(Message{Version: 0x0B, ID: MsgStartMediaTransmission, Data: append(w.b, make([]byte, 80)...)})
+	if err != nil || smt.RemoteIP != netip.MustParseAddr("10.1.2.3") || smt.RemotePort != 16500 {
+		t.Errorf("v11 SMT %+v %v", smt, err)
+	}
+}
