@@ -14,6 +14,8 @@ require (
 	github.com/google/gopacket v1.1.19 // indirect
 	github.com/insomniacslk/dhcp v0.0.0-20260901064844-234b97448fae // indirect
 	github.com/josharian/native v1.1.0 // indirect
+	github.com/mdlayher/packet v1.1.2 // indirect
+	github.com/mdlayher/socket v0.4.1 // indirect
 	github.com/pierrec/lz4/v4 v4.1.14 // indirect
 	github.com/pin/tftp/v3 v3.1.0 // indirect
 	github.com/pion/logging v0.2.4 // indirect
@@ -29,5 +31,6 @@ require (
 	github.com/vishvananda/netns v0.0.5 // indirect
 	github.com/zaf/g711 v1.4.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/sync v0.11.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )

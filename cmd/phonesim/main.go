@@ -1,12 +1,19 @@
-// Command phonesim is the phone simulator: for now the trust side of a
-// phone (reference protocols.md §2, §3.1, §5), using phonesim/trust, a
-// decoder independent of the box's crypto/ctl.
+// Command phonesim is the phone simulator: a Cisco SCCP phone written
+// independently of the box (its packages under internal/ import nothing of
+// the box's crypto/ or telephony/), so that each checks the other.
 //
+//	phonesim phone -mac MAC (-tftp ADDR | -iface IF | -server HOST:PORT) [...]
+//	                                            provision, register, run a script, report JSON
+//	phonesim load -n N -rate R -hold D [-drop F] (-tftp ADDR | -server HOST:PORT) [...]
+//	                                            N phones registering at R/s (benchmark)
 //	phonesim fetch [-o FILE] HOST:PORT NAME     download NAME over TFTP
 //	phonesim verify FILE.tlv                    decode a CTL/ITL, check records and signature
 //	phonesim verify -ctl CTLFile.tlv FILE.sgn   verify a signed file with the CTL's TFTP certificates
 //	phonesim tvs -itl ITLFile.tlv -device CP-7970-SEP... HOST:PORT CERT.pem|der
 //	                                            ask the TVS about a certificate
+//
+// `phonesim phone -h` and `phonesim load -h` list the flags; README.md,
+// section "Phone simulator", explains them.
 package main
 
 import (
@@ -31,13 +38,17 @@ func main() {
 	}
 }
 
-const usage = "usage: phonesim fetch [-o FILE] HOST:PORT NAME | verify [-ctl CTLFILE] FILE | tvs -itl ITLFILE [-device NAME] HOST:PORT CERT"
+const usage = "usage: phonesim phone [flags] | load [flags] | fetch [-o FILE] HOST:PORT NAME | verify [-ctl CTLFILE] FILE | tvs -itl ITLFILE [-device NAME] HOST:PORT CERT"
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
 	switch args[0] {
+	case "phone":
+		return runPhone(args[1:], out)
+	case "load":
+		return runLoad(args[1:], out)
 	case "fetch":
 		fl := flag.NewFlagSet("fetch", flag.ContinueOnError)
 		o := fl.String("o", "", "output file (default: NAME in the current directory)")

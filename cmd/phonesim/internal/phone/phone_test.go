@@ -230,6 +230,7 @@ func TestRegisterTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := p.Report()
+	t.Logf("TLS handshake %.1f ms, RegisterAck after %.1f ms, registration complete after %.1f ms", rep.TLS.HandshakeMs, rep.Registration.LatencyMs, rep.Registration.CompleteMs)
 	if rep.Registration.Result != "registered" || rep.Registration.Protocol != 17 || rep.Registration.KeepAlive != 1 ||
 		rep.TLS == nil || (rep.TLS.Version != "TLS 1.3" && rep.TLS.Version != "TLS 1.2") || rep.TLS.Server != "CN=cmeserver" {
 		t.Errorf("report %+v tls %+v", rep.Registration, rep.TLS)

@@ -1,0 +1,165 @@
+package load
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/binary"
+	"math/big"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cmeos/cmd/phonesim/internal/mic"
+	"cmeos/cmd/phonesim/internal/phone"
+	"cmeos/cmd/phonesim/internal/sccp"
+)
+
+// miniCM registers every phone and counts what it saw.
+type miniCM struct {
+	registered, unregistered, partial atomic.Int32
+	mu                                sync.Mutex
+	names                             map[string]bool
+}
+
+func (cm *miniCM) serve(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			m, err := sccp.ReadMessage(c)
+			if err != nil || m.ID != sccp.MsgRegister {
+				cm.partial.Add(1)
+				return
+			}
+			cm.mu.Lock()
+			cm.names[string(bytes.TrimRight(m.Data[:16], "\x00"))] = true
+			cm.mu.Unlock()
+			ack := make([]byte, 20)
+			binary.LittleEndian.PutUint32(ack, 1)
+			copy(ack[4:], "M/D/Y")
+			ack[16] = 17
+			write := func(id uint32, b []byte) {
+				f, _ := sccp.Message{ID: id, Data: b}.MarshalBinary()
+				c.Write(f)
+			}
+			write(sccp.MsgRegisterAck, ack)
+			cm.registered.Add(1)
+			for {
+				m, err := sccp.ReadMessage(c)
+				if err != nil {
+					return
+				}
+				switch m.ID {
+				case sccp.MsgKeepAlive:
+					write(sccp.MsgKeepAliveAck, nil)
+				case sccp.MsgUnregister:
+					cm.unregistered.Add(1)
+					write(sccp.MsgUnregisterAck, make([]byte, 4))
+					return
+				}
+			}
+		}()
+	}
+}
+
+func TestMAC(t *testing.T) {
+	for _, tc := range []struct {
+		base string
+		i    int
+		want string
+	}{{"0012.4302.A7CC", 0, "00124302A7CC"}, {"0012434B2AFF", 1, "0012434B2B00"}, {"02:00:00:00:00:00", 999, "0200000003E7"}} {
+		if got, err := MAC(tc.base, tc.i); err != nil || got != tc.want {
+			t.Errorf("MAC(%s, %d) = %s, %v", tc.base, tc.i, got, err)
+		}
+	}
+	if _, err := MAC("FFFFFFFFFFFF", 1); err == nil {
+		t.Error("overflow accepted")
+	}
+}
+
+func TestLoadTCP(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cm := &miniCM{names: map[string]bool{}}
+	go cm.serve(ln)
+	sum, err := Run(t.Context(), Config{Phones: 40, Rate: 200, Hold: 1500 * time.Millisecond, Drop: 0.25, Seed: 7,
+		BaseMAC: "0012434B0000", Phone: phone.Config{Server: ln.Addr().String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", sum)
+	if sum.Registered+sum.Dropped != 40 || sum.Failed != 0 || sum.Dropped == 0 || sum.DroppedHandshake == 0 || sum.DroppedRegistration == 0 {
+		t.Errorf("summary %+v", sum)
+	}
+	if int(cm.registered.Load()) != sum.Registered || int(cm.unregistered.Load()) != sum.Registered || int(cm.partial.Load()) != sum.Dropped {
+		t.Errorf("server saw %d registrations, %d unregistrations, %d partial", cm.registered.Load(), cm.unregistered.Load(), cm.partial.Load())
+	}
+	// 40 phones at 200/s: about 0.2 s of registrations.
+	if sum.PerSecond < 50 || sum.PerSecond > 400 || sum.P50 <= 0 || sum.Max < sum.P99 {
+		t.Errorf("rate %.1f/s, latency %v", sum.PerSecond, sum.Latency)
+	}
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	if !cm.names["SEP0012434B0000"] && !cm.names["SEP0012434B0001"] {
+		t.Errorf("device names %v", cm.names)
+	}
+}
+
+func TestLoadTLS(t *testing.T) {
+	ca, err := mic.Load(t.TempDir(), mic.ECDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cmeserver"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	srv, _ := x509.ParseCertificate(der)
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	var subjects sync.Map
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: k}},
+		ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: roots, MinVersion: tls.VersionTLS12,
+		VerifyPeerCertificate: func(_ [][]byte, chains [][]*x509.Certificate) error {
+			subjects.Store(chains[0][0].Subject.CommonName, true)
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cm := &miniCM{names: map[string]bool{}}
+	go cm.serve(ln)
+	sum, err := Run(t.Context(), Config{Phones: 20, Rate: 100, Hold: 200 * time.Millisecond, Drop: 0.3, Seed: 3, CA: ca,
+		BaseMAC: "001122330000", Phone: phone.Config{Server: ln.Addr().String(), Secure: true, ServerCerts: []*x509.Certificate{srv}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", sum)
+	if sum.Registered+sum.Dropped != 20 || sum.Failed != 0 || sum.DroppedHandshake == 0 || sum.DroppedRegistration == 0 {
+		t.Errorf("summary %+v", sum)
+	}
+	// Each registered phone presented its own MIC.
+	n := 0
+	subjects.Range(func(k, v any) bool { n++; return true })
+	if n < sum.Registered {
+		t.Errorf("%d distinct client certificates for %d phones", n, sum.Registered)
+	}
+	if _, ok := subjects.Load("CP-7970G-SEP001122330000"); !ok && sum.Registered == 20 {
+		t.Error("no MIC for the first phone")
+	}
+}
