@@ -298,7 +298,7 @@ func dropOne(ctx context.Context, pc phone.Config, mode int) outcome {
 		return outcome{kind: kind}
 	}
 	kind = "drop-registration"
-	var c net.Conn = conn
+	c := conn
 	if pc.Secure {
 		tc := tls.Client(conn, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*pc.Certificate}})
 		hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
