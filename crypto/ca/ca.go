@@ -43,6 +43,10 @@ const (
 	ProfileCAPF
 	// ProfilePhone: phone LSC: digitalSignature + keyEncipherment, clientAuth.
 	ProfilePhone
+	// ProfileLSC: a phone LSC as CAPF issues it (protocols.md §4.9):
+	// digitalSignature + keyEncipherment, serverAuth + clientAuth + IPsec
+	// end system, the URI SAN of the request, SHA-256. See IssueLSC.
+	ProfileLSC
 )
 
 // capfSubject reports whether a subject names a CAPF certificate the way
@@ -293,6 +297,12 @@ func (a *Authority) issueLocked(csr *x509.CertificateRequest, profile Profile) (
 	if err := csr.CheckSignature(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadCSR, err)
 	}
+	return a.signLocked(csr, profile)
+}
+
+// signLocked issues a certificate for a request whose proof of possession
+// was checked by the caller (the CSR signature, or CAPF's own dialogue).
+func (a *Authority) signLocked(csr *x509.CertificateRequest, profile Profile) (*x509.Certificate, error) {
 	serial := a.serial
 	if err := a.write(a.name+".ser", []byte(strconv.FormatInt(serial+1, 10)+"\n")); err != nil {
 		return nil, err
@@ -313,6 +323,11 @@ func (a *Authority) issueLocked(csr *x509.CertificateRequest, profile Profile) (
 	case ProfilePhone:
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	case ProfileLSC:
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageIPSECEndSystem}
+		tmpl.URIs = csr.URIs
+		tmpl.SignatureAlgorithm = SignatureAlgorithm(a.key, "sha256")
 	default:
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}

@@ -48,3 +48,11 @@ func (s *System) deliver() {
 		fn()
 	}
 }
+
+// Notify publishes a topic from background work (a service, not a
+// command): its subscribers run at once in the caller's goroutine, which
+// must not hold the configuration lock.
+func (s *System) Notify(topic string) {
+	s.Publish(topic)
+	s.deliver()
+}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"cmeos/crypto/capf"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 )
@@ -118,6 +119,8 @@ func newFeature(sys *config.System) config.Feature {
 	f.signer = trustpointSigner(sys)
 	sys.Subscribe(config.TopicCertificates, f.publishCnf)
 	sys.Subscribe(config.TopicCTLGenerated, f.ctlGenerated)
+	capf.SetDirectory(sys, f)
+	sys.Subscribe(capf.TopicLSC, f.publishCnf)
 	return f
 }
 

@@ -55,6 +55,9 @@ func (f *Feature) phoneCertLocked(macHex string) *x509.Certificate {
 	if c := f.phoneCerts[macHex]; c != nil {
 		return c
 	}
+	if c := f.capfLSC(macHex); c != nil {
+		return c
+	}
 	if f.sys.FS == nil {
 		return nil
 	}

@@ -52,7 +52,7 @@ func (f *Feature) snapshot() (cnf.System, []cnf.Phone, string, bool) {
 			mode = cnf.Encrypted
 		}
 		phones = append(phones, cnf.Phone{MAC: e.MACHex(), Type: e.Type, Security: mode, CapfInCnf: e.CapfIPInCnf,
-			CapfAuthMode: capfModes[e.AuthMode]})
+			CapfAuthMode: f.capfAuthMode(e)})
 	}
 	return sys, phones, s.TFTPCredentials, on
 }

@@ -6,6 +6,7 @@ package features
 
 import (
 	_ "cmeos/crypto/ca"
+	_ "cmeos/crypto/capf"
 	_ "cmeos/crypto/credentials"
 	_ "cmeos/crypto/ctlclient"
 	_ "cmeos/crypto/keys"
