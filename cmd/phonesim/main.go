@@ -134,7 +134,11 @@ func verify(out io.Writer, path, ctlPath string) error {
 	fmt.Fprintf(out, "%s: FILENAME %s, %d records, signed by %s: signature verified\n", path, l.Header.Filename, len(l.Records), signer.Subject)
 	for i := range l.Records {
 		r := &l.Records[i]
-		c, _ := r.Cert()
+		c, err := r.Cert()
+		if err != nil {
+			fmt.Fprintf(out, "  record %d: role %d, %s, serial %X: certificate hash %X\n", i+1, r.Role, r.Subject, r.Serial, r.CertHash)
+			continue
+		}
 		fmt.Fprintf(out, "  record %d: role %d, %s, serial %X: matches its certificate\n", i+1, r.Role, c.Subject, c.SerialNumber)
 	}
 	return nil
@@ -145,8 +149,11 @@ func queryTVS(out io.Writer, itlPath, device, addr, certPath string) error {
 	if err != nil {
 		return err
 	}
-	tvsCerts, err := l.Certificates(trust.RoleTVS)
-	if err != nil || len(tvsCerts) == 0 {
+	hasTVS := false
+	for i := range l.Records {
+		hasTVS = hasTVS || l.Records[i].Role == trust.RoleTVS
+	}
+	if !hasTVS {
 		return fmt.Errorf("%s has no TVS record", itlPath)
 	}
 	der, err := os.ReadFile(certPath)
@@ -158,7 +165,7 @@ func queryTVS(out io.Writer, itlPath, device, addr, certPath string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	a, err := trust.QueryTVS(ctx, addr, tvsCerts, device, uint32(time.Now().Unix()), der)
+	a, err := trust.QueryTVS(ctx, addr, l, device, uint32(time.Now().Unix()), der)
 	if err != nil {
 		return err
 	}

@@ -126,3 +126,47 @@ func escapeDN(s string) string {
 	}
 	return b.String()
 }
+
+// CUCMName renders a DER-encoded Name the way CUCM writes SUBJECT_NAME and
+// ISSUER_NAME into ITL records (seed 001,
+// "CN=CAPF-7f0ae8d7;OU=TAC;O=Cisco Systems;L=Boxborough;ST=MA;C=US" for a
+// name encoded CN first): the attributes in certificate order as
+// [DistinguishedName] gives them, relative names joined by ";" and the
+// attributes of one by "+". The PKCS#9 attributes IOS puts in its requests
+// are named as OpenSSL names them (unstructuredName, unstructuredAddress),
+// not as dotted OIDs.
+func CUCMName(raw []byte) (string, error) {
+	var rdns []attributeSET
+	rest, err := asn1.Unmarshal(raw, &rdns)
+	if err != nil {
+		return "", err
+	}
+	if len(rest) > 0 {
+		return "", errors.New("ctl: trailing data after distinguished name")
+	}
+	parts := make([]string, 0, len(rdns))
+	for _, rdn := range rdns {
+		var atvs []string
+		for _, atv := range rdn {
+			name := attributeType(atv.Type)
+			for _, p := range pkcs9Names {
+				if p.oid.Equal(atv.Type) {
+					name = p.name
+				}
+			}
+			atvs = append(atvs, name+"="+attributeValue(atv.Value))
+		}
+		parts = append(parts, strings.Join(atvs, "+"))
+	}
+	return strings.Join(parts, ";"), nil
+}
+
+var pkcs9Names = []struct {
+	oid  asn1.ObjectIdentifier
+	name string
+}{
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}, "emailAddress"},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 2}, "unstructuredName"},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 8}, "unstructuredAddress"},
+	{asn1.ObjectIdentifier{2, 5, 4, 5}, "serialNumber"},
+}

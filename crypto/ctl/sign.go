@@ -6,7 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
-	_ "crypto/sha1" // HASH_ALGORITHM 1
+	"crypto/sha1" // HASH_ALGORITHM 1
 	_ "crypto/sha256"
 	_ "crypto/sha512" // HASH_ALGORITHM 3
 	"crypto/x509"
@@ -60,6 +60,32 @@ func RecordFromCertificate(cert *x509.Certificate, role Role) (Record, error) {
 		Signature:    bytes.Clone(cert.Signature),
 		Certificate:  bytes.Clone(cert.Raw),
 	}, nil
+}
+
+// ITLRecord makes an ITL record of cert for role in the layout of the ITL
+// files of seed 001 (CUCM): DNS_NAME, the names as [CUCMName] writes them,
+// ROLE before ISSUER_NAME. With withCert the record carries the
+// certificate (as the SAST and TFTP records of the seed do); without it,
+// the SHA-1 hash of the certificate and HASH_ALGORITHM, as the seed's CAPF
+// and TVS records do: the phone matches those servers' TLS certificates by
+// hash.
+func ITLRecord(cert *x509.Certificate, role Role, withCert bool) (Record, error) {
+	r, err := RecordFromCertificate(cert, role)
+	if err != nil {
+		return r, err
+	}
+	if r.SubjectName, err = CUCMName(cert.RawSubject); err != nil {
+		return Record{}, fmt.Errorf("ctl: certificate subject: %w", err)
+	}
+	if r.IssuerName, err = CUCMName(cert.RawIssuer); err != nil {
+		return Record{}, fmt.Errorf("ctl: certificate issuer: %w", err)
+	}
+	r.CUCM = true
+	if !withCert {
+		sum := sha1.Sum(cert.Raw)
+		r.Certificate, r.CertificateHash, r.HashAlgorithm = nil, sum[:], HashSHA1
+	}
+	return r, nil
 }
 
 // serialBytes is the SERIAL_NUMBER encoding: big-endian, minimal length,

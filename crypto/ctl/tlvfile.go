@@ -29,6 +29,12 @@ type File struct {
 // CertificateHash and HashAlgorithm appear in CUCM-made files, whose
 // records may carry a certificate hash instead of the certificate.
 type Record struct {
+	// CUCM selects the layout CUCM writes into ITL files (seed 001): the
+	// elements in tag order 1, 2, 3, 4, 5, 6, ..., with DNS_NAME always
+	// present (two NULs when there is no name). Decoding sets it when a
+	// record has DNS_NAME, which certutils never writes, and its elements
+	// in tag order.
+	CUCM            bool
 	DNSName         string        // tag 2
 	SubjectName     string        // tag 3
 	Role            Role          // tag 4, required
@@ -77,6 +83,55 @@ func (f *File) encode(sigLen int) (buf []byte, sigOff int, err error) {
 func (r *Record) encode(e *encoder, n int) {
 	start := len(e.buf)
 	e.u16(recLength, 0)
+	optional := func(tag uint8, v []byte) {
+		if len(v) > 0 {
+			e.tlv(tag, v)
+		}
+	}
+	if r.CUCM {
+		r.encodeCUCM(e, optional)
+	} else {
+		r.encodeCertutils(e, optional)
+	}
+	size := len(e.buf) - start
+	if size > math.MaxUint16 {
+		if e.err == nil {
+			e.err = fmt.Errorf("ctl: record %d: %d bytes do not fit RECORD_LENGTH", n, size)
+		}
+		return
+	}
+	binary.BigEndian.PutUint16(e.buf[start+3:], uint16(size))
+}
+
+// encodeCUCM writes the elements after RECORD_LENGTH in tag order, as the
+// ITL records of seed 001 are laid out.
+func (r *Record) encodeCUCM(e *encoder, optional func(uint8, []byte)) {
+	if r.DNSName != "" {
+		e.str0(recDNSName, r.DNSName)
+	} else {
+		e.tlv(recDNSName, []byte{0, 0}) // "2 DNSNAME 2" in seed 001
+	}
+	if r.SubjectName != "" {
+		e.str0(recSubjectName, r.SubjectName)
+	}
+	e.u16(recRole, uint16(r.Role))
+	if r.IssuerName != "" {
+		e.str0(recIssuerName, r.IssuerName)
+	}
+	optional(recSerialNumber, r.SerialNumber)
+	optional(recPublicKey, r.PublicKey)
+	optional(recSignature, r.Signature)
+	optional(recCertificate, r.Certificate)
+	optional(recIPAddress, r.IPAddress)
+	optional(recCertificateHash, r.CertificateHash)
+	if r.HashAlgorithm != 0 {
+		e.u8(recHashAlgorithm, uint8(r.HashAlgorithm))
+	}
+}
+
+// encodeCertutils writes the elements after RECORD_LENGTH in the
+// certutils order.
+func (r *Record) encodeCertutils(e *encoder, optional func(uint8, []byte)) {
 	if r.DNSName != "" {
 		e.str0(recDNSName, r.DNSName)
 	}
@@ -85,11 +140,6 @@ func (r *Record) encode(e *encoder, n int) {
 	}
 	if r.IssuerName != "" {
 		e.str0(recIssuerName, r.IssuerName)
-	}
-	optional := func(tag uint8, v []byte) {
-		if len(v) > 0 {
-			e.tlv(tag, v)
-		}
 	}
 	optional(recSerialNumber, r.SerialNumber)
 	e.u16(recRole, uint16(r.Role))
@@ -101,14 +151,6 @@ func (r *Record) encode(e *encoder, n int) {
 	if r.HashAlgorithm != 0 {
 		e.u8(recHashAlgorithm, uint8(r.HashAlgorithm))
 	}
-	size := len(e.buf) - start
-	if size > math.MaxUint16 {
-		if e.err == nil {
-			e.err = fmt.Errorf("ctl: record %d: %d bytes do not fit RECORD_LENGTH", n, size)
-		}
-		return
-	}
-	binary.BigEndian.PutUint16(e.buf[start+3:], uint16(size))
 }
 
 // UnmarshalBinary decodes a CTL or ITL file. It checks structure only; use
@@ -162,6 +204,7 @@ func decodeRecord(b []byte, off, n int) (Record, int, error) {
 	s.end = off + size
 
 	dup := seen{}
+	ascending, last := true, uint8(recLength)
 	for s.more() {
 		el, err := s.next()
 		if err != nil {
@@ -170,6 +213,8 @@ func decodeRecord(b []byte, off, n int) (Record, int, error) {
 		if err := dup.add(el, what); err != nil {
 			return r, 0, err
 		}
+		ascending = ascending && el.tag > last
+		last = el.tag
 		switch el.tag {
 		case recDNSName:
 			r.DNSName = str0(el.value)
@@ -208,5 +253,7 @@ func decodeRecord(b []byte, off, n int) (Record, int, error) {
 	if !dup[recRole] {
 		return r, 0, &SyntaxError{off, what + ": no ROLE element"}
 	}
+	// CUCM's layout: DNS_NAME present and every element in tag order.
+	r.CUCM = dup[recDNSName] && ascending
 	return r, size, nil
 }

@@ -177,6 +177,7 @@ func newFeature(sys *config.System) config.Feature {
 	})
 	registerShow(f)
 	sys.Subscribe(config.TopicCertificates, func() { f.auto(sys.Context(), false) })
+	sys.Subscribe(TopicErase, f.erase)
 	return f
 }
 

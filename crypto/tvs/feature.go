@@ -28,7 +28,7 @@ import (
 	"cmeos/netsvc"
 	"context"
 	"crypto"
-	"crypto/sha256"
+	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
@@ -210,8 +210,11 @@ func (f *Feature) buildITL() (records []ctl.Record, signer crypto.Signer, cert *
 	if !ok {
 		return nil, nil, nil, fmt.Errorf("TFTP trustpoint %s has no certificate or key", f.itlTFTP)
 	}
+	// The layout of seed 001's ITL: SAST and TFTP records carry the
+	// certificate, TVS and CAPF records its hash (ctl.ITLRecord).
 	add := func(c *x509.Certificate, role ctl.Role) error {
-		r, err := ctl.RecordFromCertificate(c, role)
+		withCert := role != ctl.RoleTVS && role != ctl.RoleCAPF
+		r, err := ctl.ITLRecord(c, role, withCert)
 		if err == nil {
 			records = append(records, r)
 		}
@@ -246,7 +249,9 @@ func sameRecords(b []byte, signer *x509.Certificate, want []ctl.Record) bool {
 		return false
 	}
 	for i := range want {
-		if got.Records[i].Role != want[i].Role || !bytes.Equal(got.Records[i].Certificate, want[i].Certificate) {
+		g, w := &got.Records[i], &want[i]
+		if g.Role != w.Role || !g.CUCM || !bytes.Equal(g.Certificate, w.Certificate) || !bytes.Equal(g.CertificateHash, w.CertificateHash) ||
+			g.SubjectName != w.SubjectName {
 			return false
 		}
 	}
@@ -362,11 +367,12 @@ func (f *Feature) Close() error {
 	return nil
 }
 
-// known maps the SHA-256 fingerprint of every certificate the TVS vouches
+// known maps the SHA-1 fingerprint of every certificate the TVS vouches
 // for to its roles: the records of the ITL and of the CTL in service (lock
-// held).
-func (f *Feature) known() map[[32]byte][]ctl.Role {
-	m := map[[32]byte][]ctl.Role{}
+// held). SHA-1 because the ITL's CAPF and TVS records carry only that hash
+// of their certificates (seed 001).
+func (f *Feature) known() map[[sha1.Size]byte][]ctl.Role {
+	m := map[[sha1.Size]byte][]ctl.Role{}
 	var files [][]byte
 	if f.itl != nil {
 		files = append(files, f.itl)
@@ -382,10 +388,15 @@ func (f *Feature) known() map[[32]byte][]ctl.Role {
 			continue
 		}
 		for _, r := range file.Records {
-			if len(r.Certificate) == 0 {
+			var k [sha1.Size]byte
+			switch {
+			case len(r.Certificate) > 0:
+				k = sha1.Sum(r.Certificate)
+			case r.HashAlgorithm == ctl.HashSHA1 && len(r.CertificateHash) == sha1.Size:
+				k = [sha1.Size]byte(r.CertificateHash)
+			default:
 				continue
 			}
-			k := sha256.Sum256(r.Certificate)
 			if !slices.Contains(m[k], r.Role) {
 				m[k] = append(m[k], r.Role)
 			}
@@ -422,7 +433,7 @@ func (f *Feature) handle(ctx context.Context, nc net.Conn) {
 		}
 	}
 	f.sys.Lock()
-	roles := f.known()[sha256.Sum256(der)]
+	roles := f.known()[sha1.Sum(der)]
 	f.sys.Unlock()
 	resp := &Message{Command: CmdVerifyResponse, Session: req.Session}
 	f.mu.Lock()

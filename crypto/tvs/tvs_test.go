@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -129,15 +130,19 @@ func TestITLContentAndSignature(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ITL does not verify with the TFTP certificate: %v", err)
 	}
+	// Seed 001's layout: SAST and TFTP records carry the certificate, the
+	// TVS and CAPF records its SHA-1 hash.
 	type rec struct {
 		Role ctl.Role
 		Cert []byte
+		Hash []byte
 	}
 	var got []rec
 	for _, x := range f.Records {
-		got = append(got, rec{x.Role, x.Certificate})
+		got = append(got, rec{x.Role, x.Certificate, x.CertificateHash})
 	}
-	want := []rec{{ctl.RoleSAST, r.tftp.Raw}, {ctl.RoleCCMTFTP, r.tftp.Raw}, {ctl.RoleTVS, r.tvs.Raw}, {ctl.RoleCAPF, r.capf.Raw}}
+	hash := func(c *x509.Certificate) []byte { s := sha1.Sum(c.Raw); return s[:] }
+	want := []rec{{ctl.RoleSAST, r.tftp.Raw, nil}, {ctl.RoleCCMTFTP, r.tftp.Raw, nil}, {ctl.RoleTVS, nil, hash(r.tvs)}, {ctl.RoleCAPF, nil, hash(r.capf)}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ITL records (-want +got):\n%s", diff)
 	}
@@ -150,7 +155,8 @@ func TestITLContentAndSignature(t *testing.T) {
 		t.Error("ITL rebuilt although its content did not change")
 	}
 	out := execCmd(r.sys, "show itl")
-	for _, w := range []string{"Parse ITL File", "ITL Record #:4", "4 FUNCTION 2 CAPF", "This etoken was used to sign the ITL file.", "The ITL file was verified successfully."} {
+	for _, w := range []string{"Parse ITL File", "ITL Record #:4", "1 RECORDLENGTH 2 ", "\n2 DNSNAME 2\n3 SUBJECTNAME ", "\n4 FUNCTION 2 CAPF\n5 ISSUERNAME ",
+		"\n11 CERTHASH 20 ", "\n12 HASH ALGORITHM 1 null\n", "This etoken was used to sign the ITL file.", "The ITL file was verified successfully."} {
 		if !strings.Contains(out, w) {
 			t.Errorf("show itl lacks %q", w)
 		}

@@ -11,6 +11,7 @@ const (
 	TopicKeys         = "crypto-keys"   // a key pair was generated, imported or zeroized
 	TopicCertificates = "certificates"  // a trustpoint certificate changed
 	TopicCTLGenerated = "ctl-generated" // a new CTLFile.tlv was put in service
+	TopicCTLErase     = "ctl-erase"     // server-security-mode erase: delete the CTL file
 	TopicConsoleSpeed = "console-speed" // line con 0 `speed` changed
 )
 

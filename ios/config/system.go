@@ -225,7 +225,7 @@ func (s *System) NewSession(name string, priv int, out io.Writer, in cli.Input) 
 
 func (s *System) featureChanged(owner, by string) {
 	s.mu.Lock()
-	s.changed = s.Opts.Now()
+	s.changed = s.Now()
 	s.changeBy = by
 	s.unsaved = true
 	if s.loading {

@@ -269,9 +269,19 @@ func (f *Feature) telephonyCommands() {
 		return nil
 	})
 	add("server-security-mode { erase | non-secure | secure }", func(c *cli.Context, s *Service) error {
+		if !c.Negate && c.Has("erase") {
+			// A one-shot action, never stored (seed 004: "erase — deletes
+			// the CTL file"): the CTL goes, and the server is non-secure
+			// until a new CTL is generated. Ignored in a startup-config.
+			if !f.sys.IsLoading() {
+				s.ServerSecurity = ""
+				f.sys.Publish(config.TopicCTLErase)
+			}
+			return nil
+		}
 		s.ServerSecurity = ""
 		if !c.Negate {
-			s.ServerSecurity = pick(c, "erase", "non-secure", "secure")
+			s.ServerSecurity = pick(c, "non-secure", "secure")
 		}
 		return nil
 	})

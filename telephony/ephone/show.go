@@ -169,7 +169,7 @@ func (f *Feature) showCommands() {
 		c.Printf("\n")
 		field("Skinny Server Trustpoint for TLS:", s.SecureSignaling)
 		field("TFTP Credentials Trustpoint:", s.TFTPCredentials)
-		ssm := map[string]string{"secure": "Secure", "non-secure": "Non-Secure", "erase": "Erase", "": "Non-Secure"}[s.ServerSecurity]
+		ssm := map[string]string{"secure": "Secure", "non-secure": "Non-Secure", "": "Non-Secure"}[s.ServerSecurity]
 		field("Server Security Mode:", ssm)
 		dm := s.DeviceSecurity
 		if dm == ModeUnset {

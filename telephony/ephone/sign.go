@@ -149,7 +149,10 @@ func (f *Feature) ctlGenerated() {
 	}
 	f.sys.Unlock()
 	if changed {
-		f.publishCnf()
+		// Through the change path, as if typed: the running-config is
+		// unsaved and "Last configuration change" says so; Reconcile
+		// publishes the cnf files with the new mode.
+		f.sys.Change(FeatureTelephony, "ctl-client")
 	}
 }
 

@@ -378,9 +378,10 @@ func TestSeedSecureCTL(t *testing.T) {
 	if err := itl.Verify(); err != nil {
 		t.Fatalf("ITL: %v", err)
 	}
-	tvsCerts, _ := itl.Certificates(trust.RoleTVS)
-	if len(tvsCerts) != 1 || !tvsCerts[0].Equal(cme) {
-		t.Fatalf("TVS records of the ITL: %d", len(tvsCerts))
+	// The TVS record carries the certificate's hash (seed 001), which
+	// names the TVS's certificate and no other.
+	if !itl.Trusts(cme.Raw, trust.RoleTVS) || itl.Trusts(sast2.Raw, trust.RoleTVS) {
+		t.Fatal("the ITL's TVS record does not name the TVS certificate alone")
 	}
 	tvsAddr := tvs.FromSystem(sys).Addr()
 	if tvsAddr == nil {
@@ -388,7 +389,7 @@ func TestSeedSecureCTL(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	a, err := trust.QueryTVS(ctx, tvsAddr.String(), tvsCerts, "CP-7970-SEP00124302A7CC", 0x2445, sast2.Raw)
+	a, err := trust.QueryTVS(ctx, tvsAddr.String(), itl, "CP-7970-SEP00124302A7CC", 0x2445, sast2.Raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,7 +400,7 @@ func TestSeedSecureCTL(t *testing.T) {
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "stranger"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
 	stranger, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &strangerKey.PublicKey, strangerKey)
-	a, err = trust.QueryTVS(ctx, tvsAddr.String(), tvsCerts, "CP-7970-SEP00124302A7CC", 7, stranger)
+	a, err = trust.QueryTVS(ctx, tvsAddr.String(), itl, "CP-7970-SEP00124302A7CC", 7, stranger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +408,7 @@ func TestSeedSecureCTL(t *testing.T) {
 		t.Errorf("unknown certificate: %+v", a)
 	}
 	// A server that is not the ITL's TVS is refused by the phone.
-	if _, err := trust.QueryTVS(ctx, tvsAddr.String(), []*x509.Certificate{sast2}, "CP-7970-SEP00124302A7CC", 8, sast2.Raw); err == nil {
+	if _, err := trust.QueryTVSWith(ctx, tvsAddr.String(), func(der []byte) bool { return bytes.Equal(der, sast2.Raw) }, "CP-7970-SEP00124302A7CC", 8, sast2.Raw); err == nil {
 		t.Error("simulator trusted a TVS whose certificate is not in the ITL")
 	}
 

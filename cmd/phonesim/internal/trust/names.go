@@ -24,6 +24,7 @@ var shortNames = map[string]string{
 	"2.5.4.3": "CN", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O", "2.5.4.11": "OU",
 	"2.5.4.6": "C", "2.5.4.9": "STREET", "0.9.2342.19200300.100.1.25": "DC",
 	"0.9.2342.19200300.100.1.1": "UID", "2.5.4.5": "SERIALNUMBER", "1.2.840.113549.1.9.1": "E",
+	"1.2.840.113549.1.9.2": "UNSTRUCTUREDNAME", "1.2.840.113549.1.9.8": "UNSTRUCTUREDADDRESS",
 }
 
 // aliases maps other spellings of attribute types to the short names above.

@@ -13,6 +13,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -322,4 +323,51 @@ func FuzzTVSResponse(fz *testing.F) {
 			t.Fatal("more roles than bytes")
 		}
 	})
+}
+
+// TestCUCMStyleITL: an ITL laid out as seed 001's (ctl.ITLRecord: DNS_NAME,
+// ";"-joined names, ROLE before ISSUER_NAME, CAPF and TVS records with a
+// certificate hash instead of the certificate) verifies, and the hash-only
+// records name their servers' certificates and no others.
+func TestCUCMStyleITL(t *testing.T) {
+	f := newFixture(t)
+	var recs []ctl.Record
+	for _, x := range []struct {
+		c        *x509.Certificate
+		role     ctl.Role
+		withCert bool
+	}{{f.sast1, ctl.RoleSAST, true}, {f.sast1, ctl.RoleCCMTFTP, true}, {f.tftp, ctl.RoleTVS, false}, {f.sast2, ctl.RoleCAPF, false}} {
+		r, err := ctl.ITLRecord(x.c, x.role, x.withCert)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	b, err := ctl.Sign(&ctl.File{Records: recs}, f.key1, f.sast1, crypto.SHA1, "ITLFile.tlv", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := trust.ParseList(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Trim(l.Records[0].DNSName, "\x00") != "" || len(l.Records[2].Certificate) != 0 || len(l.Records[2].CertHash) != sha1.Size {
+		t.Errorf("records not in the CUCM form: %+v", l.Records[2])
+	}
+	if !l.Trusts(f.tftp.Raw, trust.RoleTVS) || l.Trusts(f.sast2.Raw, trust.RoleTVS) || !l.Trusts(f.sast2.Raw, trust.RoleCAPF) {
+		t.Error("Trusts does not follow the certificate hashes")
+	}
+	if certs, err := l.Certificates(trust.RoleTVS); err != nil || len(certs) != 0 {
+		t.Errorf("Certificates of hash-only records: %v %v", certs, err)
+	}
+	// A SAST record must carry its certificate.
+	recs[1].Role = ctl.RoleSAST
+	recs[1].Certificate, recs[1].CertificateHash, recs[1].HashAlgorithm = nil, bytes.Repeat([]byte{1}, 20), ctl.HashSHA1
+	b, _ = ctl.Sign(&ctl.File{Records: recs}, f.key1, f.sast1, crypto.SHA1, "ITLFile.tlv", now)
+	if l, err := trust.ParseList(b); err != nil || l.Verify() == nil {
+		t.Errorf("hash-only SAST record accepted (%v)", err)
+	}
 }

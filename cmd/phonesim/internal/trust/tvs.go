@@ -1,7 +1,6 @@
 package trust
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -102,9 +101,15 @@ func DecodeVerifyResponse(b []byte) (*TVSAnswer, error) {
 }
 
 // QueryTVS asks the TVS at addr whether cert is trusted, as phone device
-// does: TLS to the TVS, whose certificate must be one of tvsCerts (the TVS
-// records of the phone's ITL), one VERIFY_REQUEST, one VERIFY_RESPONSE.
-func QueryTVS(ctx context.Context, addr string, tvsCerts []*x509.Certificate, device string, session uint32, cert []byte) (*TVSAnswer, error) {
+// does: TLS to the TVS, whose certificate must match a TVS record of the
+// phone's ITL (its certificate, or the certificate hash CUCM-style records
+// carry, seed 001), one VERIFY_REQUEST, one VERIFY_RESPONSE.
+func QueryTVS(ctx context.Context, addr string, itl *List, device string, session uint32, cert []byte) (*TVSAnswer, error) {
+	return QueryTVSWith(ctx, addr, func(der []byte) bool { return itl.Trusts(der, RoleTVS) }, device, session, cert)
+}
+
+// QueryTVSWith is QueryTVS with the server's certificate accepted by trusted.
+func QueryTVSWith(ctx context.Context, addr string, trusted func(der []byte) bool, device string, session uint32, cert []byte) (*TVSAnswer, error) {
 	req, err := EncodeVerifyRequest(session, device, cert)
 	if err != nil {
 		return nil, err
@@ -113,10 +118,8 @@ func QueryTVS(ctx context.Context, addr string, tvsCerts []*x509.Certificate, de
 		MinVersion:         tls.VersionTLS12,
 		InsecureSkipVerify: true, // the phone pins the ITL's TVS certificate instead of a CA chain
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			for _, c := range tvsCerts {
-				if len(raw) > 0 && bytes.Equal(raw[0], c.Raw) {
-					return nil
-				}
+			if len(raw) > 0 && trusted(raw[0]) {
+				return nil
 			}
 			return errors.New("trust: TVS server certificate is not a TVS record of the ITL")
 		},

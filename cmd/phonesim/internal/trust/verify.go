@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 )
 
 // Verification errors; test with errors.Is.
@@ -187,7 +188,19 @@ func (l *List) Signer() (*Record, *x509.Certificate, error) {
 func (l *List) Verify(trusted ...*x509.Certificate) error {
 	sast := 0
 	for i := range l.Records {
-		if _, err := l.Records[i].Check(); err != nil {
+		r := &l.Records[i]
+		if len(r.Certificate) == 0 && len(r.CertHash) > 0 {
+			// A hash-only record (CAPF, TVS in seed 001): nothing to
+			// compare its elements with, but it can never sign.
+			if r.Role == RoleSAST {
+				return recordErr(r, "SAST record without a certificate")
+			}
+			if r.certHash() == 0 {
+				return recordErr(r, "CERTIFICATE_HASH of %d bytes", len(r.CertHash))
+			}
+			continue
+		}
+		if _, err := r.Check(); err != nil {
 			return err
 		}
 		if l.Records[i].Role == RoleSAST {
@@ -213,11 +226,54 @@ func (l *List) Verify(trusted ...*x509.Certificate) error {
 	return l.Header.checkSignature(l.Raw, c)
 }
 
-// Certificates returns the certificates of the records holding any of roles.
+// Trusts reports whether der, a DER certificate a server presented, is
+// listed for one of roles: as the record's certificate, or as its
+// CERTIFICATE_HASH (the CAPF and TVS records of CUCM's ITL, seed 001).
+func (l *List) Trusts(der []byte, roles ...uint16) bool {
+	for i := range l.Records {
+		r := &l.Records[i]
+		if !slices.Contains(roles, r.Role) {
+			continue
+		}
+		if len(r.Certificate) > 0 && bytes.Equal(r.Certificate, der) {
+			return true
+		}
+		if len(r.CertHash) > 0 {
+			if h := r.certHash(); h != 0 {
+				d := h.New()
+				d.Write(der)
+				if bytes.Equal(d.Sum(nil), r.CertHash) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// certHash is the hash of CERTIFICATE_HASH: HASH_ALGORITHM, or guessed
+// from the size when that element is absent or 0 (optional in §2.5).
+func (r *Record) certHash() crypto.Hash {
+	if h := HashFor(r.HashAlgorithm); h != 0 && h.Size() == len(r.CertHash) {
+		return h
+	}
+	for _, cand := range []crypto.Hash{crypto.SHA1, crypto.SHA256, crypto.SHA512} {
+		if cand.Size() == len(r.CertHash) {
+			return cand
+		}
+	}
+	return 0
+}
+
+// Certificates returns the certificates of the records holding any of
+// roles; records that carry only a certificate hash have none to give.
 func (l *List) Certificates(roles ...uint16) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for i := range l.Records {
 		r := &l.Records[i]
+		if len(r.Certificate) == 0 && len(r.CertHash) > 0 {
+			continue
+		}
 		for _, role := range roles {
 			if r.Role == role {
 				c, err := r.Cert()
