@@ -124,7 +124,11 @@ func (st *Station) writeLoop() {
 // Close ends the connection once the frames already queued are written
 // (within the write deadline): the Device's way to drop a phone, after an
 // UnregisterAck or a RegisterReject for instance. Device.Closed follows.
-func (st *Station) Close() { st.closeWith(ErrClosedByServer) }
+// It returns nil (io.Closer).
+func (st *Station) Close() error {
+	st.closeWith(ErrClosedByServer)
+	return nil
+}
 
 func (st *Station) closeWith(err error) {
 	st.mu.Lock()
