@@ -28,6 +28,7 @@ import (
 
 	"cmeos/crypto/keys"
 	"cmeos/ios/fs"
+	"cmeos/ios/logging"
 )
 
 // Profile is a certificate profile: the extensions a role needs (issue 5 item 7).
@@ -365,12 +366,7 @@ func (a *Authority) signLocked(csr *x509.CertificateRequest, profile Profile) (*
 func subjectString(c *x509.Certificate) string {
 	var seq pkix.RDNSequence
 	asn1.Unmarshal(c.RawSubject, &seq)
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' {
-			return ' '
-		}
-		return r
-	}, dnString(seq))
+	return dnString(seq) // escaped: one line
 }
 
 // LastSerial is the serial of the last certificate issued (0: none).
@@ -602,7 +598,9 @@ func dnString(seq pkix.RDNSequence) string {
 			if n == "" {
 				n = at.Type.String()
 			}
-			parts = append(parts, fmt.Sprintf("%s=%v", n, at.Value))
+			// Subjects come from requesters: escaped before they reach a
+			// log, the index file or a terminal (issue 15 item 4).
+			parts = append(parts, n+"="+logging.Escape(fmt.Sprint(at.Value)))
 		}
 	}
 	return strings.Join(parts, ",")

@@ -91,3 +91,21 @@ func TestRequestsShowWhatGrantIssues(t *testing.T) {
 		t.Fatalf("granted CAPF-evil: %v %+v", err, res)
 	}
 }
+
+// TestRequestSubjectEscaped is issue 15 item 4 for the CA: a request's
+// subject is the requester's, shown by `info requests` escaped so that it
+// cannot drive the admin's terminal or forge lines.
+func TestRequestSubjectEscaped(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	r.boot()
+	r.setupCA("")
+	key, _ := rsa.GenerateKey(rand.Reader, 1024)
+	der, _ := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "evil\x1b[2J\r\n1      granted    forged"}}, key)
+	if res, err := pki.SCEPEnroll(t.Context(), "http://"+r.addr, r.caCert(), der, key); err != nil || res.Status != scep.PENDING {
+		t.Fatalf("%v %+v", err, res)
+	}
+	out := r.run("EXEC crypto pki server cme_root info requests")
+	if strings.ContainsAny(out, "\x1b\r") || !strings.Contains(out, `cn=evil\x1B[2J\r\n1      granted    forged`) {
+		t.Fatalf("subject not escaped:\n%q", out)
+	}
+}

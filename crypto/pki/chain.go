@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"cmeos/ios/logging"
 )
 
 // Entry is one certificate of a `crypto pki certificate chain`: its serial
@@ -96,7 +98,9 @@ func DN(raw []byte) string {
 			if n == "" {
 				n = a.Type.String()
 			}
-			parts = append(parts, fmt.Sprintf("%s=%v", n, a.Value))
+			// Subjects come from requesters: escaped before they reach a
+			// terminal (issue 15 item 4).
+			parts = append(parts, n+"="+logging.Escape(fmt.Sprint(a.Value)))
 		}
 	}
 	return strings.Join(parts, ",")

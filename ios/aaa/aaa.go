@@ -555,7 +555,7 @@ func CheckLocal(sys *config.System, name, pass, from string) (Login, error) {
 		f.failed(name, from)
 		return Login{}, errors.New("login invalid")
 	}
-	sys.Log.Logf(logging.Notifications, "SEC_LOGIN", "LOGIN_SUCCESS", "Login Success [user: %s] [Source: %s] [localport: 0] at %s", name, from, sys.Now().UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
+	sys.Log.Logf(logging.Notifications, "SEC_LOGIN", "LOGIN_SUCCESS", "Login Success [user: %s] [Source: %s] [localport: 0] at %s", logging.Escape(name), from, sys.Now().UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
 	return Login{User: name, Priv: priv}, nil
 }
 
@@ -600,10 +600,10 @@ func (f *users) failed(name, from string) {
 	}
 	f.mu.Unlock()
 	f.sys.Log.Logf(logging.Notifications, "SEC_LOGIN", "LOGIN_FAILED", "Login failed [user: %s] [Source: %s] [localport: 0] [Reason: Login Authentication Failed] at %s",
-		name, from, now.UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
+		logging.Escape(name), from, now.UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
 	if block {
 		f.sys.Log.Logf(logging.Alerts, "SEC_LOGIN", "QUIET_MODE_ON", "Still timeleft for watching failures is %d secs, [user: %s] [Source: %s] [localport: 0] [Reason: Login Authentication Failed] [ACL: sl_def_acl] at %s",
-			f.within, name, from, now.UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
+			f.within, logging.Escape(name), from, now.UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
 	}
 }
 

@@ -39,12 +39,14 @@ func (c *conn) state() (string, string) {
 	return c.st, c.user
 }
 
+// set records the connection's state and its user name, escaped: the
+// name is the peer's and is shown by `show ssh` and logged.
 func (c *conn) set(st, user string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.st = st
 	if user != "" {
-		c.user = user
+		c.user = logging.Escape(user)
 	}
 }
 
@@ -159,12 +161,14 @@ func (f *Server) handle(ctx context.Context, nc net.Conn) {
 	if !ok {
 		login = aaa.Login{User: sconn.User(), Priv: 1}
 	}
+	// The user name is the peer's: escaped wherever it is logged or shown.
+	shown := logging.Escape(sconn.User())
 	c.set("Session started", sconn.User())
-	lines.SetUser(ls, sconn.User())
+	lines.SetUser(ls, shown)
 	f.sys.Log.Logf(logging.Notifications, "SSH", "SSH2_USERAUTH", "User '%s' authentication for SSH2 Session from %s (tty = %d) using crypto cipher '%s', hmac '%s' Succeeded",
-		sconn.User(), peer, c.line, c.algo.Read.Cipher, macName(c.algo.Read.MAC))
+		shown, peer, c.line, c.algo.Read.Cipher, macName(c.algo.Read.MAC))
 	defer f.sys.Log.Logf(logging.Notifications, "SSH", "SSH2_CLOSE", "SSH2 Session from %s (tty = %d) for user '%s' using crypto cipher '%s', hmac '%s' closed",
-		peer, c.line, sconn.User(), c.algo.Read.Cipher, macName(c.algo.Read.MAC))
+		peer, c.line, shown, c.algo.Read.Cipher, macName(c.algo.Read.MAC))
 	go ssh.DiscardRequests(reqs)
 
 	// One session channel per connection: a vty line serves one session.

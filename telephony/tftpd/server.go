@@ -15,6 +15,8 @@ import (
 
 	"github.com/pin/tftp/v3"
 	"golang.org/x/sys/unix"
+
+	"cmeos/ios/logging"
 )
 
 // Defaults of a Server.
@@ -231,7 +233,7 @@ func (s *Server) read(name string, rf io.ReaderFrom) error {
 	if err != nil {
 		s.notFound.Add(1)
 		s.fail("file not found")
-		s.logf("%s: file not found (requested by %s)", clean, peer)
+		s.logf("%s: file not found (requested by %s)", logging.Escape(clean), peer)
 		return ErrNotFound
 	}
 	defer r.Close()
@@ -243,7 +245,7 @@ func (s *Server) read(name string, rf io.ReaderFrom) error {
 	if err != nil {
 		s.failed.Add(1)
 		s.fail(err.Error())
-		s.logf("%s: transfer to %s failed: %v", clean, peer, err)
+		s.logf("%s: transfer to %s failed: %v", logging.Escape(clean), peer, err)
 		// ReadFrom already sent the error packet; returning nil keeps the
 		// library from sending a second one on a closed connection.
 		return nil
@@ -276,10 +278,5 @@ func sanitize(s string) string {
 	if len(s) > 64 {
 		s = s[:64] + "..."
 	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, s)
+	return logging.Escape(s)
 }
