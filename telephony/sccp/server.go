@@ -363,6 +363,9 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn, secure bool) {
 			st.Send(&KeepAliveAck{})
 			continue
 		}
+		if st.isClosing() {
+			continue // the Device closed the station: nothing more for it
+		}
 		m, err := f.Decode()
 		if err != nil { // not expected: decoders accept any payload
 			m = &Unknown{MsgID: f.ID, Data: f.Payload}

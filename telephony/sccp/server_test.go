@@ -14,6 +14,8 @@ import (
 	"math/big"
 	"net"
 	"net/netip"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -577,4 +579,74 @@ func TestSecureAddr(t *testing.T) {
 	if _, err := SecureAddr("10.0.0.1:65500"); err == nil {
 		t.Error("port 65943 accepted")
 	}
+}
+
+// TestServerNoLeaks: after phones register, misbehave and leave, the
+// goroutines and file descriptors return to where they were.
+func TestServerNoLeaks(t *testing.T) {
+	fds := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd")
+		}
+		return len(ents)
+	}
+	s, reg, _ := startServer(t, Config{MaxPerSource: 100, RegisterTimeout: 300 * time.Millisecond})
+	time.Sleep(50 * time.Millisecond)
+	g0, f0 := runtime.NumGoroutine(), fds()
+	var conns []net.Conn
+	for i := range 40 {
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		switch i % 4 {
+		case 0, 1: // registers and stays
+			WriteMessage(c, 17, testRegister(fmt.Sprintf("SEP0000000%05d", i), 17))
+			<-reg.regs
+		case 2: // half a frame, then gone
+			c.Write([]byte{40, 0, 0, 0, 17})
+		case 3: // silent
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	waitFor(t, func() bool { return runtime.NumGoroutine() <= g0 && fds() <= f0 })
+	if n := len(s.Stations()); n != 0 {
+		t.Errorf("%d stations left", n)
+	}
+}
+
+// TestServerTLSHalfOpen: a client that opens the secure port and never
+// completes the handshake is closed after RegisterTimeout, without
+// holding up a phone that registers meanwhile.
+func TestServerTLSHalfOpen(t *testing.T) {
+	pki := newTestPKI(t, "cmeos CA")
+	pool := x509.NewCertPool()
+	pool.AddCert(pki.ca)
+	s, reg, _ := startServer(t, Config{RegisterTimeout: 500 * time.Millisecond, TLS: func() (*tls.Config, error) {
+		return &tls.Config{Certificates: []tls.Certificate{pki.server}, ClientCAs: pool}, nil
+	}})
+	idle, err := net.Dial("tcp", s.SecureListenAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	cert := pki.issue(t, "SEP001122334455", x509.ExtKeyUsageClientAuth)
+	c, err := tls.Dial("tcp", s.SecureListenAddr().String(), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p := &phone{t: t, c: c}
+	p.send(22, testRegister("SEP001122334455", 22))
+	<-reg.regs
+	start := time.Now()
+	(&phone{t: t, c: idle}).expectClosed()
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("half-open TLS client held for %v", el)
+	}
+	p.expect(&RegisterAck{KeepAliveInterval: 30, DateTemplate: "M/D/Y", SecondaryKeepAliveInterval: 30, MaxProtocolVersion: 22, Features: RegisterAckFeatures(22)}, &CapabilitiesReq{})
 }

@@ -154,6 +154,13 @@ func (st *Station) abort(err error) {
 	st.conn.Close()
 }
 
+// isClosing reports whether Close (or an error) has ended the station.
+func (st *Station) isClosing() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.closing
+}
+
 // reason is why the station closed, or nil.
 func (st *Station) reason() error {
 	st.mu.Lock()
