@@ -10,6 +10,7 @@ import (
 
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
+	"cmeos/telephony/sccp"
 )
 
 const exampleDN = `ephone-dn 1 dual-line
@@ -347,8 +348,14 @@ func (f *Feature) ephoneCommands() {
 		}
 		return nil
 	})
-	t.Add(ModeEphone, cli.Command{Syntax: "reset", Help: epHelp, Run: func(c *cli.Context) error { return nil }})
-	t.Add(ModeEphone, cli.Command{Syntax: "restart", Help: epHelp, Run: func(c *cli.Context) error { return nil }})
+	t.Add(ModeEphone, cli.Command{Syntax: "reset", Help: epHelp, Run: func(c *cli.Context) error {
+		f.x.resetPhone(c.ModeValue().(*Ephone).Tag, sccp.ResetReset)
+		return nil
+	}})
+	t.Add(ModeEphone, cli.Command{Syntax: "restart", Help: epHelp, Run: func(c *cli.Context) error {
+		f.x.resetPhone(c.ModeValue().(*Ephone).Tag, sccp.ResetRestart)
+		return nil
+	}})
 }
 
 // Render writes the ephone-dn blocks.

@@ -17,6 +17,8 @@ import (
 	"cmeos/crypto/capf"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
+	"cmeos/ios/service"
+	"cmeos/telephony/sccp"
 )
 
 // Mode names.
@@ -100,6 +102,11 @@ type Feature struct {
 	phoneCerts  map[string]*x509.Certificate // SetPhoneCertificate, by 12 hex digits
 	flashCnf    map[string]bool              // cnf files written to flash: (cnf-file location flash:)
 	flashFailed bool
+
+	x         *exchange   // registered phones and call control (its own lock)
+	ports     listenPorts // SetListenPorts (configuration lock)
+	plainSvc  service.Runner
+	secureSvc service.Runner
 }
 
 // FromSystem returns the telephony feature of a System.
@@ -116,11 +123,16 @@ func newFeature(sys *config.System) config.Feature {
 	f.dnCommands()
 	f.ephoneCommands()
 	f.showCommands()
+	f.x = newExchange(sys.Log, sys.Now)
+	f.plainSvc = service.Runner{Name: "SCCP server", Facility: "SCCP", Log: sys.Log}
+	f.secureSvc = service.Runner{Name: "Secure SCCP server", Facility: "SCCP", Log: sys.Log}
+	f.liveCommands()
 	f.signer = trustpointSigner(sys)
 	sys.Subscribe(config.TopicCertificates, f.publishCnf)
 	sys.Subscribe(config.TopicCTLGenerated, f.ctlGenerated)
 	capf.SetDirectory(sys, f)
 	sys.Subscribe(capf.TopicLSC, f.publishCnf)
+	sys.Subscribe(config.TopicCertificates, func() { f.reconcileCalls(sys.Context()) })
 	return f
 }
 
@@ -402,8 +414,14 @@ func (f *Feature) telephonyCommands() {
 		f.svc.VersionStamp = ""
 		return nil
 	}})
-	action("reset { all | sequence-all }", func(c *cli.Context, s *Service) error { return nil })
-	action("restart all", func(c *cli.Context, s *Service) error { return nil })
+	action("reset { all | sequence-all }", func(c *cli.Context, s *Service) error {
+		f.x.resetAll(sccp.ResetReset)
+		return nil
+	})
+	action("restart all", func(c *cli.Context, s *Service) error {
+		f.x.resetAll(sccp.ResetRestart)
+		return nil
+	})
 	// Removed in CME 12.6 (ios-commands.md §2.7): refused with the caret error.
 	for _, removed := range []string{"log password LINE", "xmltest", "xmlschema LINE", "xmlthread LINE"} {
 		t.Add(ModeTelephony, cli.Command{Syntax: removed, Hidden: true, Help: tsHelp, Run: func(c *cli.Context) error {
@@ -579,7 +597,7 @@ func sortedKeys[V any](m map[int]V) []int {
 func (f *Feature) Reconcile(ctx context.Context) error {
 	f.credOnce.Do(f.registerTFTPCredential)
 	f.publishCnf()
-	return nil
+	return f.reconcileCalls(ctx)
 }
 
 // Snapshot is a copy of the telephony configuration for other services
@@ -595,6 +613,11 @@ type Snapshot struct {
 func (f *Feature) Snapshot() Snapshot {
 	f.sys.Lock()
 	defer f.sys.Unlock()
+	return f.snapshotLocked()
+}
+
+// snapshotLocked is Snapshot with the configuration lock held.
+func (f *Feature) snapshotLocked() Snapshot {
 	sn := Snapshot{Service: f.svc, DNs: map[int]DN{}, Ephones: map[int]Ephone{}}
 	sn.Service.Loads = append([]Load(nil), f.svc.Loads...)
 	sn.Service.stored = nil

@@ -198,10 +198,6 @@ func (f *Feature) showCommands() {
 		f.showTelephony(c)
 		return nil
 	}})
-	t.Add(cli.ModeExec, cli.Command{Syntax: "show ephone [ summary ]", Help: h, Pipe: true, Run: func(c *cli.Context) error {
-		f.showEphone(c, c.Has("summary"))
-		return nil
-	}})
 }
 
 func (f *Feature) showTelephony(c *cli.Context) {
@@ -272,56 +268,6 @@ func (f *Feature) showTelephony(c *cli.Context) {
 	if s.VersionStamp != "" {
 		c.Printf("cnf-files version-stamp: %s\n", s.VersionStamp)
 	}
-}
-
-func (f *Feature) showEphone(c *cli.Context, summary bool) {
-	if summary {
-		c.Printf("\nhairpin_block:\n")
-	}
-	for _, tag := range sortedKeys(f.ephones) {
-		e := f.ephones[tag]
-		mac := e.MAC
-		if mac == "" {
-			mac = "0000.0000.0000"
-		}
-		typ := e.Type
-		if typ == "" {
-			typ = "-"
-		}
-		mode := EffectiveSecurity(&f.svc, e)
-		c.Printf("ephone-%d[%d] Mac:%s TCP socket:[-1] activeLine:0 whisperLine:0 UNREGISTERED\n", tag, tag-1, mac)
-		if summary {
-			c.Printf("IP:0.0.0.0 * %s  keepalive 0 max_line %d\n", typ, len(e.Buttons))
-			for _, b := range e.Buttons {
-				c.Printf("%s\n", f.buttonLine(b))
-			}
-			continue
-		}
-		c.Printf("mediaActive:0 whisper_mediaActive:0 startMedia:0 offhook:0 ringing:0 reset:0 reset_sent:0 paging 0 debug:0 caps:0\n")
-		c.Printf("IP:0.0.0.0 * %s  keepalive 0 max_line %d\n", typ, len(e.Buttons))
-		c.Printf("Device Security Mode: %s\n", mode.Title())
-		for _, b := range e.Buttons {
-			c.Printf("%s\n", f.buttonLine(b))
-		}
-		if e.Codec != "" {
-			c.Printf("Preferred Codec: %s\n", e.Codec)
-		} else {
-			c.Printf("Preferred Codec: g711ulaw\n")
-		}
-		c.Printf("\n")
-	}
-}
-
-func (f *Feature) buttonLine(b string) string {
-	i := strings.IndexAny(b, ":sbfomcwx")
-	btn, dn := b[:i], b[i+1:]
-	var tag int
-	fmt.Sscan(dn, &tag)
-	number := ""
-	if d := f.dns[tag]; d != nil {
-		number = d.Number
-	}
-	return fmt.Sprintf("button %s: dn %d  number %s CH1   IDLE", btn, tag, number)
 }
 
 var _ config.Feature = (*Feature)(nil)

@@ -1,0 +1,210 @@
+package ephone_test
+
+import (
+	"strings"
+	"testing"
+
+	"cmeos/telephony/sccp"
+)
+
+// plainConfig is a box with three non-secure phones: ephone 1 (dn 1001),
+// ephone 2 (dual-line dn 1002) and ephone 3 (dn 1003).
+var plainConfig = []string{
+	"telephony-service", " ip source-address 127.0.0.1 port 2000", " max-ephones 10", " max-dn 10",
+	" no auto-reg-ephone", " exit",
+	"ephone-dn 1", " number 1001", " name Alice", " exit",
+	"ephone-dn 2 dual-line", " number 1002", " name Bob", " exit",
+	"ephone-dn 3", " number 1003", " name Carol", " exit",
+	"ephone 1", " mac-address 0000.0000.0001", " type 7960", " button 1:1", " exit",
+	"ephone 2", " mac-address 0000.0000.0002", " type 7960", " button 1:2", " exit",
+	"ephone 3", " mac-address 0000.0000.0003", " type 7960", " button 1:3", " exit",
+}
+
+func register(t *testing.T, b *box, mac string) *testPhone {
+	t.Helper()
+	p, rej := dial(t, b.plain, mac, phoneOpts{})
+	if rej != "" {
+		t.Fatalf("SEP%s rejected: %s", mac, rej)
+	}
+	return p
+}
+
+// call places a call from a to number and answers it at b; it checks
+// both phones get media pointing at each other and RTP flows both ways.
+func call(t *testing.T, a, b *testPhone, number string) (refA, refB uint32) {
+	t.Helper()
+	a.send(&sccp.OffHook{})
+	refA = a.state(sccp.CallStateOffHook)
+	a.tone(sccp.ToneInsideDialTone)
+	a.dial(number)
+	a.state(sccp.CallStateRingOut)
+	refB = b.state(sccp.CallStateRingIn)
+	b.wait(func(m sccp.Message) bool { r, ok := m.(*sccp.SetRinger); return ok && r.RingMode == sccp.RingInside }, "SetRinger")
+	b.send(&sccp.OffHook{})
+	a.state(sccp.CallStateConnected)
+	b.state(sccp.CallStateConnected)
+	toB, toA := a.smt(), b.smt()
+	if toB != b.rtpAddr() || toA != a.rtpAddr() {
+		t.Fatalf("media: %s sends to %v (want %v), %s to %v (want %v)", a.name, toB, b.rtpAddr(), b.name, toA, a.rtpAddr())
+	}
+	rtpFlows(t, a, b, toB)
+	rtpFlows(t, b, a, toA)
+	return refA, refB
+}
+
+func TestRegisterAndShow(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	register(t, b, "000000000001")
+	register(t, b, "000000000002")
+	out := show(b.sys, "show ephone registered")
+	for _, want := range []string{
+		"ephone-1[0] Mac:0000.0000.0001 TCP socket:[1] activeLine:0 whisperLine:0 REGISTERED in\nSCCP ver 17/17 max_streams=3\n",
+		"IP:127.0.0.1 * 7960 keepalive 0 max_line 1 available_line 1\nbutton 1: cw:1 ccw:(0 0)\n  dn 1 number 1001 CH1 IDLE\n",
+		"  dn 2 number 1002 CH1 IDLE CH2 IDLE\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show ephone registered lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "ephone-3") {
+		t.Errorf("unregistered ephone 3 in show ephone registered:\n%s", out)
+	}
+	if out := show(b.sys, "show ephone unregistered"); !strings.Contains(out, "ephone-3[2] Mac:0000.0000.0003 TCP socket:[-1]") || strings.Contains(out, "ephone-1[") {
+		t.Errorf("show ephone unregistered:\n%s", out)
+	}
+	logs := strings.Join(b.sys.Log.Entries(), "\n")
+	if !strings.Contains(logs, "%IPPHONE-6-REGISTER: ephone-1:SEP000000000001 IP:127.0.0.1 Socket:1 DeviceType:Phone has registered.") {
+		t.Errorf("no REGISTER line:\n%s", logs)
+	}
+}
+
+// TestRejects: the registration policy on the plain port.
+func TestRejects(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	for _, tc := range []struct {
+		name, mac string
+		o         phoneOpts
+		want      string
+	}{
+		{"unconfigured MAC", "0000000000FF", phoneOpts{}, "Device Unknown"},
+		{"wrong type", "000000000001", phoneOpts{devType: sccp.DeviceStation7970}, "Device type mismatch"},
+		{"bad name", "00000000001", phoneOpts{}, "Bad device name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, rej := dial(t, b.plain, tc.mac, tc.o)
+			if rej != tc.want {
+				t.Fatalf("reject %q, want %q", rej, tc.want)
+			}
+			if !p.closed() {
+				t.Error("connection not closed after RegisterReject")
+			}
+		})
+	}
+	// others are unaffected
+	register(t, b, "000000000001")
+}
+
+func TestBasicCall(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	p1, p3 := register(t, b, "000000000001"), register(t, b, "000000000003")
+	refA, _ := call(t, p1, p3, "1003")
+	if out := show(b.sys, "show ephone-dn 3"); !strings.Contains(out, "CH1   CONNECTED") {
+		t.Errorf("show ephone-dn 3:\n%s", out)
+	}
+	if out := show(b.sys, "show ephone offhook"); !strings.Contains(out, "Lpcor Type: none Active Call on DN 1 chan 1 :1001 127.0.0.1") {
+		t.Errorf("show ephone offhook:\n%s", out)
+	}
+	p1.send(&sccp.OnHook{CallRef: refA})
+	p1.state(sccp.CallStateOnHook)
+	p3.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.CloseReceiveChannel); return ok }, "CloseReceiveChannel")
+	p3.state(sccp.CallStateOnHook)
+	// digits after hang-up are ignored; the phone can call again
+	p1.dial("1003")
+	if out := show(b.sys, "show ephone-dn 3"); !strings.Contains(out, "CH1   IDLE") {
+		t.Errorf("dn 3 not idle after hang-up:\n%s", out)
+	}
+	call(t, p3, p1, "1001")
+}
+
+func TestBusyAndReorder(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	p1, p2, p3 := register(t, b, "000000000001"), register(t, b, "000000000002"), register(t, b, "000000000003")
+	call(t, p1, p3, "1003")
+	p2.send(&sccp.OffHook{})
+	p2.state(sccp.CallStateOffHook)
+	p2.dial("1003")
+	p2.state(sccp.CallStateBusy)
+	p2.tone(sccp.ToneLineBusyTone)
+	p2.send(&sccp.OnHook{})
+	p2.state(sccp.CallStateOnHook)
+	p2.send(&sccp.OffHook{})
+	p2.dial("9")
+	p2.state(sccp.CallStateCongestion)
+	p2.tone(sccp.ToneReorderTone)
+}
+
+// secureBox has phones 1-3 of plainConfig (mode none) and secure ephones
+// 4 (encrypted, dn 1004) and 5 (authenticated, dn 1005), TLS with a
+// self-signed server certificate and the test CA's root imported.
+func secureBox(t *testing.T) (*box, *testCA) {
+	ca := newTestCA(t, "Test Manufacturing CA")
+	cfg := append(secureLines(ca), plainConfig...)
+	cfg = append(cfg, "telephony-service", " secure-signaling trustpoint sccp", " exit",
+		"ephone-dn 4", " number 1004", " exit", "ephone-dn 5", " number 1005", " exit",
+		"ephone 4", " mac-address 0000.0000.0004", " type 7970", " device-security-mode encrypted", " button 1:4", " exit",
+		"ephone 5", " mac-address 0000.0000.0005", " type 7970", " device-security-mode authenticated", " button 1:5", " exit")
+	b := newBox(t, cfg...)
+	if b.secure == "" {
+		t.Fatalf("no TLS listener; log:\n%s", strings.Join(b.sys.Log.Entries(), "\n"))
+	}
+	return b, ca
+}
+
+func TestSecureRegistration(t *testing.T) {
+	b, ca := secureBox(t)
+	other := newTestCA(t, "Other CA")
+	lsc := ca.issue(t, "SEP000000000004")
+	mic := ca.issue(t, "CP-7970-SEP000000000005")
+	for _, tc := range []struct {
+		name, addr, mac string
+		o               phoneOpts
+		want            string
+	}{
+		{"secure phone on 2000", b.plain, "000000000004", phoneOpts{devType: sccp.DeviceStation7970}, "Secure device: use TLS port"},
+		{"none phone on 2443", b.secure, "000000000001", phoneOpts{cert: &lsc}, "Non-secure device on TLS port"},
+		{"certificate naming another MAC", b.secure, "000000000005", phoneOpts{devType: sccp.DeviceStation7970, cert: &lsc}, "Certificate names other device"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, rej := dial(t, tc.addr, tc.mac, tc.o)
+			if rej != tc.want {
+				t.Fatalf("reject %q, want %q", rej, tc.want)
+			}
+			if tc.want != "" && !p.closed() {
+				t.Error("connection not closed after RegisterReject")
+			}
+		})
+	}
+	t.Run("certificate from another CA", func(t *testing.T) {
+		bad := other.issue(t, "SEP000000000004")
+		_, rej := dial(t, b.secure, "000000000004", phoneOpts{devType: sccp.DeviceStation7970, cert: &bad})
+		if !strings.HasPrefix(rej, "read: ") {
+			t.Fatalf("a certificate from an unknown CA registered (%q)", rej)
+		}
+	})
+	// the phones that may register (kept for the show below)
+	if _, rej := dial(t, b.secure, "000000000004", phoneOpts{devType: sccp.DeviceStation7970, cert: &lsc}); rej != "" {
+		t.Fatalf("encrypted phone with LSC over TLS: %s", rej)
+	}
+	if _, rej := dial(t, b.secure, "000000000005", phoneOpts{devType: sccp.DeviceStation7970, cert: &mic}); rej != "" {
+		t.Fatalf("authenticated phone with MIC over TLS: %s", rej)
+	}
+	out := show(b.sys, "show ephone registered")
+	for _, want := range []string{
+		"ephone-4[3] Mac:0000.0000.0004 TCP socket:[1] activeLine:0 whisperLine:0 REGISTERED in\nSCCP ver 17/17 max_streams=3 + Authentication + Encryption with TLS connection\n",
+		"ephone-5[4] Mac:0000.0000.0005 TCP socket:[2] activeLine:0 whisperLine:0 REGISTERED in\nSCCP ver 17/17 max_streams=3 + Authentication with TLS connection\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show ephone registered lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,143 @@
+package ephone
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// A button is one `button` entry of an ephone: its index on the phone, the
+// separator that chose the ring behaviour (':' normal, 's' silent, 'b'
+// beep, 'f' feature ring, 'o'/'c' overlay, 'm' monitor, 'w' watch, 'x'
+// expansion) and the ephone-dn tags behind it (several for overlays).
+type button struct {
+	index int
+	kind  byte
+	dns   []int
+}
+
+// parseButtons reads the stored `button` words (e.g. "1:1", "2s3",
+// "3o4,5"); malformed words are skipped (the command validated them).
+func parseButtons(words []string) []button {
+	var out []button
+	for _, w := range words {
+		i := strings.IndexAny(w, ":sbfomcwx")
+		if i <= 0 {
+			continue
+		}
+		idx, err := strconv.Atoi(w[:i])
+		if err != nil || idx < 1 {
+			continue
+		}
+		b := button{index: idx, kind: w[i]}
+		for _, d := range strings.Split(w[i+1:], ",") {
+			if tag, err := strconv.Atoi(d); err == nil && tag > 0 {
+				b.dns = append(b.dns, tag)
+			}
+		}
+		if len(b.dns) > 0 {
+			out = append(out, b)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].index < out[j].index })
+	return out
+}
+
+// A line is one line appearance on a registered phone: the SCCP line
+// instance (1-based, in button order) and the directory numbers it carries.
+type line struct {
+	instance int
+	button   int
+	kind     byte
+	dns      []int // the first is the primary; more for overlays
+	monitor  bool  // 'm': shows the state, places and answers no calls
+}
+
+// linesOf makes the line appearances of an ephone from its buttons.
+func linesOf(bs []button) []*line {
+	var ls []*line
+	for _, b := range bs {
+		ls = append(ls, &line{instance: len(ls) + 1, button: b.index, kind: b.kind, dns: b.dns, monitor: b.kind == 'm' || b.kind == 'w'})
+	}
+	return ls
+}
+
+// channels is how many calls a DN carries at once (dual-line: two).
+func channels(d DN) int {
+	if d.DualLine {
+		return 2
+	}
+	return 1
+}
+
+// forward is one `call-forward` setting of a DN.
+type forward struct {
+	all, busy, noan string
+	noanTimeout     int // seconds
+}
+
+// forwards reads the stored call-forward lines of a DN.
+func forwards(d DN) forward {
+	var f forward
+	for _, l := range d.Forward {
+		w := strings.Fields(l) // call-forward KIND TARGET [timeout N]
+		if len(w) < 3 {
+			continue
+		}
+		switch w[1] {
+		case "all":
+			f.all = w[2]
+		case "busy":
+			f.busy = w[2]
+		case "noan":
+			f.noan = w[2]
+			f.noanTimeout = 20
+			if len(w) >= 5 {
+				if n, err := strconv.Atoi(w[4]); err == nil {
+					f.noanTimeout = n
+				}
+			}
+		}
+	}
+	return f
+}
+
+// dialMatch is what a string of dialled digits means against the DN
+// numbers: an exact match (the DN tag), whether a longer number could
+// still match, and nothing when neither.
+type dialMatch struct {
+	tag     int  // DN whose number (or secondary number) equals the digits; 0 if none
+	partial bool // some number starts with the digits and is longer
+}
+
+// matchNumber looks the digits up among the DNs. Numbers may hold '.'
+// wildcards (one digit each), as in CME.
+func matchNumber(dns map[int]DN, digits string) dialMatch {
+	var m dialMatch
+	for _, tag := range sortedKeys(dns) {
+		d := dns[tag]
+		for _, num := range []string{d.Number, d.Secondary} {
+			if num == "" {
+				continue
+			}
+			switch {
+			case len(num) == len(digits) && numberMatches(num, digits):
+				if m.tag == 0 {
+					m.tag = tag
+				}
+			case len(num) > len(digits) && numberMatches(num[:len(digits)], digits):
+				m.partial = true
+			}
+		}
+	}
+	return m
+}
+
+func numberMatches(pattern, digits string) bool {
+	for i := 0; i < len(pattern); i++ {
+		if pattern[i] != '.' && !strings.EqualFold(pattern[i:i+1], digits[i:i+1]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,185 @@
+package ephone
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"cmeos/crypto/pki"
+	"cmeos/ios/service"
+)
+
+// The SCCP listeners of telephony-service: `ip source-address A.B.C.D
+// port N` (2000 by default) and, with `secure-signaling trustpoint T`,
+// TLS on N+443 presenting T's certificate and requiring a client
+// certificate issued by a CA the box trusts (its own CA for LSCs, or an
+// imported manufacturer root for MICs).
+
+// SecurePortOffset is the distance from the SCCP port to its TLS port
+// (2000 -> 2443).
+const SecurePortOffset = 443
+
+// exchangeConfigLocked builds the call-control configuration (lock held).
+func (f *Feature) exchangeConfigLocked() exchangeConfig {
+	sn := f.snapshotLocked()
+	c := exchangeConfig{Snapshot: sn}
+	if ls := f.svc.stored["transfer-system"]; len(ls) > 0 {
+		w := strings.Fields(ls[0])
+		if len(w) > 1 {
+			c.TransferSystem = w[1]
+		}
+	}
+	if ls := f.svc.stored["codec"]; len(ls) > 0 {
+		c.Codec = ls[0]
+	}
+	return c
+}
+
+// listenAddrs returns the plain and TLS addresses to serve, with why they
+// are not served ("-" when simply not configured) (lock held).
+func (f *Feature) listenAddrs() (plain, secure, whyPlain, whySecure string) {
+	s := &f.svc
+	if !s.Enabled || !s.Source.IsValid() {
+		return "", "", "-", "-"
+	}
+	port := s.Port
+	if port == 0 {
+		port = 2000
+	}
+	plain = net.JoinHostPort(s.Source.String(), strconv.Itoa(port))
+	if f.ports.set {
+		plain = net.JoinHostPort(s.Source.String(), strconv.Itoa(f.ports.plain))
+	}
+	whySecure = "-"
+	if s.SecureSignaling != "" {
+		whySecure = ""
+		secure = net.JoinHostPort(s.Source.String(), strconv.Itoa(port+SecurePortOffset))
+		if f.ports.set {
+			secure = net.JoinHostPort(s.Source.String(), strconv.Itoa(f.ports.secure))
+		}
+		if _, _, ok := pki.FromSystem(f.sys).Credentials(s.SecureSignaling); !ok {
+			// quiet, as CME: the listener opens once the trustpoint is
+			// enrolled (certificate events reconcile again)
+			whySecure = "-"
+		}
+	}
+	return plain, secure, "", whySecure
+}
+
+// trustPool is every CA certificate the box trusts for phone
+// certificates: the CA certificate of each trustpoint (our own CA's, and
+// manufacturer roots imported with crypto pki authenticate) (lock held).
+func (f *Feature) trustPool() *x509.CertPool {
+	pool := x509.NewCertPool()
+	p := pki.FromSystem(f.sys)
+	for _, name := range p.Names() {
+		if c := p.CACertificate(name); c != nil {
+			pool.AddCert(c)
+		}
+		if c := p.Certificate(name); c != nil && c.IsCA && c.CheckSignatureFrom(c) == nil {
+			pool.AddCert(c) // a CA server's own self-signed certificate
+		}
+	}
+	return pool
+}
+
+// tlsConfig is asked per connection: the secure-signaling certificate and
+// the trust pool as configured now.
+func (f *Feature) tlsConfig() (*tls.Config, error) {
+	f.sys.Lock()
+	tp := f.svc.SecureSignaling
+	cert, key, ok := pki.FromSystem(f.sys).Credentials(tp)
+	pool := f.trustPool()
+	f.sys.Unlock()
+	if tp == "" || !ok {
+		return nil, errors.New("no secure-signaling certificate")
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}},
+		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: pool}, nil
+}
+
+// reconcileCalls hands call control the new configuration and brings the
+// SCCP listeners in line (called without the configuration lock).
+func (f *Feature) reconcileCalls(ctx context.Context) error {
+	f.sys.Lock()
+	if f.sys.IsLoading() {
+		f.sys.Unlock()
+		return nil
+	}
+	cfg := f.exchangeConfigLocked()
+	plain, secure, whyPlain, whySecure := f.listenAddrs()
+	f.sys.Unlock()
+	f.x.setConfig(cfg)
+	return f.runListeners(ctx, plain, secure, whyPlain, whySecure)
+}
+
+// listenPorts replaces the configured SCCP ports (tests use 0: free ports).
+type listenPorts struct {
+	set           bool
+	plain, secure int
+}
+
+// SetListenPorts makes the SCCP listeners use these ports instead of the
+// configured port and port+443 (0 picks free ports; for tests that run
+// boxes side by side). Call it before the configuration is loaded.
+func (f *Feature) SetListenPorts(plain, secure int) {
+	f.sys.Lock()
+	f.ports = listenPorts{true, plain, secure}
+	f.sys.Unlock()
+}
+
+// runListeners starts, restarts or stops the two SCCP listeners. A
+// source address the box does not have is not an error (CME waits for
+// the interface quietly, and each reconcile tries again); other failures
+// are logged once by the runner (NOT_STARTED).
+func (f *Feature) runListeners(ctx context.Context, plain, secure, whyPlain, whySecure string) error {
+	up := func(r *service.Runner, why string, cfg service.Config) {
+		if why != "" {
+			r.Down(why)
+			return
+		}
+		if err := r.Up(ctx, cfg); err != nil {
+			if errors.Is(err, syscall.EADDRNOTAVAIL) {
+				r.Down("-")
+				return
+			}
+			r.Down(err.Error())
+		}
+	}
+	up(&f.plainSvc, whyPlain, service.Config{Addr: plain, Handle: f.handlePlain})
+	up(&f.secureSvc, whySecure, service.Config{Addr: secure, TLS: f.tlsConfig, Handle: f.handleSecure})
+	return nil
+}
+
+func (f *Feature) handlePlain(ctx context.Context, c net.Conn) { f.serveSCCP(ctx, c, nil, false) }
+
+func (f *Feature) handleSecure(ctx context.Context, c net.Conn) {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return
+	}
+	st := tc.ConnectionState()
+	if len(st.PeerCertificates) == 0 {
+		return // RequireAndVerifyClientCert makes this unreachable
+	}
+	f.serveSCCP(ctx, c, st.PeerCertificates[0], true)
+}
+
+// SCCPAddr is the plain SCCP listener's address, or nil.
+func (f *Feature) SCCPAddr() net.Addr { return f.plainSvc.Addr() }
+
+// SecureSCCPAddr is the TLS SCCP listener's address, or nil.
+func (f *Feature) SecureSCCPAddr() net.Addr { return f.secureSvc.Addr() }
+
+// Close stops the SCCP listeners.
+func (f *Feature) Close() error {
+	f.plainSvc.Close()
+	f.secureSvc.Close()
+	return nil
+}
