@@ -321,7 +321,9 @@ func newFeature(sys *config.System) config.Feature {
 		f.certOper = c.String("op")
 		// Entering the command starts the operation again on every phone,
 		// also where the same operation completed before.
-		f.store.Reschedule("")
+		if !f.sys.IsLoading() {
+			f.store.Reschedule("")
+		}
 		return nil
 	})
 	// Seeds 001 and 003 (CUCM): key order and EC key size; IOS has no

@@ -166,6 +166,8 @@ type sessionError struct {
 
 func (e *sessionError) Error() string { return e.err.Error() }
 
+func (e *sessionError) Unwrap() error { return e.err }
+
 func fail(reason Reason, status string, format string, a ...any) error {
 	return &sessionError{reason, status, fmt.Errorf(format, a...)}
 }
