@@ -141,7 +141,6 @@ func (f *Feature) Issuer() *x509.Certificate {
 // sessionConfig is what one session needs of the configuration, copied
 // under the lock so that no network I/O happens while it is held.
 type sessionConfig struct {
-	cert       tls.Certificate
 	phone      Phone
 	known      bool
 	op, mode   string
