@@ -23,3 +23,11 @@
 // says so next to the code. [Dump] prints the layout of CUCM's "show itl" /
 // "show ctl" (seed 001, ios-commands.md §7).
 package ctl
+
+// The names phones request the trust lists under; the box keeps the files
+// in service in system:/its/ under these names (per-phone ITLs are
+// "ITLSEP" + MAC + ".tlv").
+const (
+	CTLFileName = "CTLFile.tlv"
+	ITLFileName = "ITLFile.tlv"
+)

@@ -18,9 +18,9 @@ import (
 	"cmeos/crypto/ctl"
 	"cmeos/crypto/pki"
 	"cmeos/ios/cli"
+	"cmeos/ios/config"
 	"cmeos/ios/fs"
 	"cmeos/ios/logging"
-	"cmeos/telephony/tftpd"
 )
 
 // MaxFileSize is the largest CTL file generated: phones fail to load trust
@@ -214,9 +214,9 @@ func (pl *plan) sameContent(b []byte) bool {
 
 func (f *Feature) flashPath() (fs.Path, error) { return f.sys.FS.Parse("flash:" + FileName) }
 
-// install writes the CTL file atomically to flash: and puts it on the TFTP
-// server (lock held). The file in service is replaced only when the flash
-// copy was written.
+// install writes the CTL file atomically to flash: and puts it in service
+// as system:/its/CTLFile.tlv, which TFTP and HTTP serve (lock held). The
+// file in service is replaced only when the flash copy was written.
 func (f *Feature) install(b []byte, records int, persist bool) error {
 	if persist {
 		p, err := f.flashPath()
@@ -227,11 +227,11 @@ func (f *Feature) install(b []byte, records int, persist bool) error {
 			return errors.New(fs.IOSError("writing", p, err))
 		}
 	}
+	if err := f.sys.WriteGenerated(FileName, b); err != nil {
+		return errors.New(fs.IOSError("writing", config.ITSPath(FileName), err))
+	}
 	f.current = b
 	f.withdrawn = false
-	if t := tftpd.FromSystem(f.sys); t != nil {
-		t.Publish(FileName, b)
-	}
 	if persist {
 		f.sys.Log.Logf(logging.Notifications, "CTL_CLIENT", "GENERATED", "%s generated with %d records, signed by SAST1 trustpoint %s", FileName, records, f.sast1)
 		f.sys.Publish(TopicGenerated)
@@ -239,15 +239,16 @@ func (f *Feature) install(b []byte, records int, persist bool) error {
 	return nil
 }
 
-// withdraw takes the CTL off the TFTP server (lock held); the flash copy stays.
+// withdraw takes the CTL out of system:/its/, off the TFTP server (lock
+// held); the flash copy stays.
 func (f *Feature) withdraw() {
 	if f.current == nil {
 		return
 	}
 	f.current = nil
 	f.withdrawn = true
-	if t := tftpd.FromSystem(f.sys); t != nil {
-		t.Remove(FileName)
+	if err := f.sys.RemoveGenerated(FileName); err != nil {
+		f.sys.Log.Logf(logging.Errors, "CTL_CLIENT", "WITHDRAW_FAILED", "%s", fs.IOSError("deleting", config.ITSPath(FileName), err))
 	}
 	f.sys.Log.Logf(logging.Notifications, "CTL_CLIENT", "WITHDRAWN", "%s withdrawn from the TFTP server", FileName)
 }

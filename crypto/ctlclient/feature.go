@@ -2,7 +2,9 @@
 // feature): it gathers the certificates of SAST1, SAST2 and the CME, TFTP,
 // CAPF and application servers (local trustpoints, remote CME routers'
 // CTL providers, imported PEM files), builds CTLFile.tlv signed by SAST1,
-// publishes it on the TFTP server and keeps a copy in flash:. It also
+// puts it in service as system:/its/CTLFile.tlv (which the TFTP and HTTP
+// provisioning servers serve; this package does not know them), keeps a
+// copy in flash: and publishes config.TopicCTLGenerated. It also
 // provides `show ctl-client`, `show ctl-file` and the `cmeos ctl dump`
 // command-line tool.
 package ctlclient
@@ -15,6 +17,7 @@ import (
 	"sync"
 
 	"cmeos/crypto/credentials"
+	"cmeos/crypto/ctl"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 )
@@ -26,7 +29,7 @@ const Mode = "config-ctl-client"
 const FeatureName = "ctl-client"
 
 // FileName is the CTL file's name on TFTP and in flash:.
-const FileName = "CTLFile.tlv"
+const FileName = ctl.CTLFileName
 
 // TopicGenerated is published after a new CTL file was put in service; the
 // telephony service turns server-security-mode to secure on it (004:
@@ -286,7 +289,7 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 	return nil
 }
 
-// Close has nothing to stop; the TFTP server owns the published file.
+// Close has nothing to stop; system:/its/ holds the file in service.
 func (f *Feature) Close() error { return nil }
 
 // errIncomplete is the engine's text for a command cut short.

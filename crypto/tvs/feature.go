@@ -19,8 +19,10 @@
 // it is rebuilt (and written atomically to flash:ITLFile.tlv) only when
 // its records change, so its checksum changes only with its content, as
 // seed 003 requires. The TVS vouches for the certificates of the ITL and
-// of the CTL in service (crypto/ctlclient), looked up by SHA-256 as tvsd
-// does; `show tvs` and `show itl` show the state.
+// of the CTL in service (system:/its/CTLFile.tlv, which crypto/ctlclient
+// writes), looked up by SHA-256 as tvsd does; `show tvs` and `show itl`
+// show the state. The ITL files go to system:/its/ too, from where TFTP
+// and HTTP serve them.
 package tvs
 
 import (
@@ -43,13 +45,11 @@ import (
 	"time"
 
 	"cmeos/crypto/ctl"
-	"cmeos/crypto/ctlclient"
 	"cmeos/crypto/pki"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/fs"
 	"cmeos/ios/logging"
-	"cmeos/telephony/tftpd"
 )
 
 // Mode is the tvs configuration mode.
@@ -59,7 +59,7 @@ const Mode = "config-tvs"
 const FeatureName = "tvs"
 
 // ITLName is the generic ITL file name (protocols.md §2.8).
-const ITLName = "ITLFile.tlv"
+const ITLName = ctl.ITLFileName
 
 // MaxITLSize is the ITL size phones load (seed 003: over 64 KB fails).
 const MaxITLSize = 64 * 1024
@@ -168,7 +168,7 @@ func newFeature(sys *config.System) config.Feature {
 	})
 	registerShow(f)
 	sys.Subscribe(config.TopicCertificates, func() { f.Reconcile(sys.Context()) })
-	sys.Subscribe(ctlclient.TopicGenerated, func() { f.Reconcile(sys.Context()) })
+	sys.Subscribe(config.TopicCTLGenerated, func() { f.Reconcile(sys.Context()) })
 	return f
 }
 
@@ -260,9 +260,8 @@ func sameRecords(b []byte, signer *x509.Certificate, want []ctl.Record) bool {
 
 // syncITL generates, reuses or withdraws the ITL (lock held).
 func (f *Feature) syncITL() {
-	t := tftpd.FromSystem(f.sys)
 	if !f.on || f.shutdown || f.itlTFTP == "" {
-		f.publish(nil, t)
+		f.publish(nil)
 		return
 	}
 	records, signer, cert, err := f.buildITL()
@@ -293,12 +292,12 @@ func (f *Feature) syncITL() {
 		}
 	}
 	f.lastITLErr = ""
-	f.publish(b, t)
+	f.publish(b)
 }
 
-// publish serves b as ITLFile.tlv and ITLSEP<MAC>.tlv, or withdraws the
-// ITL when b is nil (lock held).
-func (f *Feature) publish(b []byte, t *tftpd.Feature) {
+// publish puts b in service as system:/its/ITLFile.tlv and
+// ITLSEP<MAC>.tlv, or withdraws the ITL when b is nil (lock held).
+func (f *Feature) publish(b []byte) {
 	var names []string
 	if b != nil {
 		names = append(names, ITLName)
@@ -306,19 +305,22 @@ func (f *Feature) publish(b []byte, t *tftpd.Feature) {
 			names = append(names, "ITLSEP"+m+".tlv")
 		}
 	}
-	if t != nil {
-		for _, n := range f.served {
-			if !slices.Contains(names, n) {
-				t.Remove(n)
-			}
-		}
-		if !bytes.Equal(b, f.itl) || !slices.Equal(names, f.served) {
-			for _, n := range names {
-				t.Publish(n, b)
+	for _, n := range f.served {
+		if !slices.Contains(names, n) {
+			if err := f.sys.RemoveGenerated(n); err != nil {
+				f.itlFailed(err)
 			}
 		}
 	}
-	f.itl, f.served = b, names
+	var served []string
+	for _, n := range names {
+		if err := f.sys.WriteGenerated(n, b); err != nil {
+			f.itlFailed(errors.New(fs.IOSError("writing", config.ITSPath(n), err)))
+			continue
+		}
+		served = append(served, n)
+	}
+	f.itl, f.served = b, served
 }
 
 func (f *Feature) itlFailed(err error) {
@@ -368,19 +370,17 @@ func (f *Feature) Close() error {
 }
 
 // known maps the SHA-1 fingerprint of every certificate the TVS vouches
-// for to its roles: the records of the ITL and of the CTL in service (lock
-// held). SHA-1 because the ITL's CAPF and TVS records carry only that hash
-// of their certificates (seed 001).
+// for to its roles: the records of the ITL and of the CTL in service,
+// system:/its/CTLFile.tlv (lock held). SHA-1 because the ITL's CAPF and
+// TVS records carry only that hash of their certificates (seed 001).
 func (f *Feature) known() map[[sha1.Size]byte][]ctl.Role {
 	m := map[[sha1.Size]byte][]ctl.Role{}
 	var files [][]byte
 	if f.itl != nil {
 		files = append(files, f.itl)
 	}
-	if c := ctlclient.FromSystem(f.sys); c != nil {
-		if b := c.Current(); b != nil {
-			files = append(files, b)
-		}
+	if b, ok := f.sys.ReadGenerated(ctl.CTLFileName); ok {
+		files = append(files, b)
 	}
 	for _, b := range files {
 		file, err := ctl.Verify(b)

@@ -145,6 +145,9 @@ func New(opts Options) *System {
 		s.Opts.Logger = s.Log
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if s.FS != nil {
+		s.FS.AddMemDir(ITSDir.Prefix, ITSDir.Name, itsLimits) // before the features, which watch it
+	}
 	s.registerCore()
 	for _, r := range Registered() {
 		f := r.New(s)

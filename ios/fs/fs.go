@@ -8,7 +8,9 @@
 // can reach a host file outside that directory; in addition [Store.Parse]
 // rejects, rather than clamps, any name that would climb above the root.
 // Opaque file systems such as system: have no directory: their files are
-// virtual, produced by callbacks registered with [Store.RegisterVirtual].
+// virtual, produced by callbacks registered with [Store.RegisterVirtual],
+// or live in a writable memory directory made by [Store.AddMemDir] such as
+// system:/its/, where generated telephony files are kept (see mem.go).
 //
 // The nvram directory also holds a private area (".private") for keys and
 // similar secrets. It is reachable only through the Private* methods, never
@@ -139,6 +141,7 @@ type Store struct {
 	nvram    *mount                                       // owner of the private area, or nil
 	virt     map[*mount]map[string]func() ([]byte, error) // keyed by owner
 	now      func() time.Time                             // software clock for file times; nil: the host's
+	memDirs  map[*mount]map[string]*memDir                // memory directories (mem.go) by owner and name
 }
 
 // SetClock makes files written from now on carry times from now (the

@@ -120,6 +120,16 @@ func (s *Store) open(op string, p Path) (io.ReadCloser, int64, error) {
 	if err != nil {
 		return nil, 0, wrap(op, p, err)
 	}
+	if d, file, ok := s.inMem(m, name); ok {
+		if file == "" {
+			return nil, 0, wrap(op, p, ErrIsDir)
+		}
+		b, ok := d.read(file)
+		if !ok {
+			return nil, 0, wrap(op, p, ErrNotFound)
+		}
+		return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+	}
 	if read := s.virtual(m, name); read != nil {
 		b, err := read()
 		if err != nil {
@@ -196,6 +206,10 @@ func (s *Store) WriteFile(p Path, data []byte) error {
 // network; it returns the number of bytes written. If reading r fails,
 // the old file is left intact.
 func (s *Store) WriteFrom(p Path, r io.Reader) (int64, error) {
+	if d, file, ok := s.memTarget(p); ok {
+		n, err := d.write(file, r)
+		return n, wrap("write", p, err)
+	}
 	m, name, err := s.writable("write", p)
 	if err != nil {
 		return 0, err
@@ -234,6 +248,15 @@ func (s *Store) stamp(m *mount, name string) {
 // system:running-config, which the caller merges itself) fails with
 // ErrReadOnly; a directory destination with ErrIsDir.
 func (s *Store) Copy(from, to Path) (int64, error) {
+	if d, file, ok := s.memTarget(to); ok {
+		rc, _, err := s.open("copy", from)
+		if err != nil {
+			return 0, err
+		}
+		defer rc.Close()
+		n, err := d.write(file, rc)
+		return n, wrap("copy", to, err)
+	}
 	dm, dname, err := s.writable("copy", to)
 	if err != nil {
 		return 0, err
@@ -246,8 +269,20 @@ func (s *Store) Copy(from, to Path) (int64, error) {
 	return s.writeTo(dm, dname, to, rc)
 }
 
+// memTarget reports whether p is in a memory directory, and which.
+func (s *Store) memTarget(p Path) (*memDir, string, bool) {
+	m, name, err := s.resolve(p)
+	if err != nil {
+		return nil, "", false
+	}
+	return s.inMem(m, name)
+}
+
 // Remove removes a file or an empty directory.
 func (s *Store) Remove(p Path) error {
+	if d, file, ok := s.memTarget(p); ok {
+		return wrap("remove", p, d.remove(file))
+	}
 	m, name, err := s.writable("remove", p)
 	if err != nil {
 		return err
@@ -264,7 +299,7 @@ func (s *Store) Mkdir(p Path) error {
 	switch {
 	case err != nil:
 		return wrap("mkdir", p, err)
-	case name == "" || s.virtual(m, name) != nil:
+	case name == "" || s.virtual(m, name) != nil || s.memDirOf(m, name) != nil:
 		return wrap("mkdir", p, ErrExists)
 	case m.root == nil || m.ReadOnly:
 		return wrap("mkdir", p, ErrReadOnly)
@@ -280,6 +315,14 @@ func (s *Store) Mkdir(p Path) error {
 // the same one; otherwise ErrCrossFS). An existing file at to is
 // replaced, as with rename(2); the caller asks for confirmation first.
 func (s *Store) Rename(from, to Path) error {
+	fd, ffile, fok := s.memTarget(from)
+	td, tfile, tok := s.memTarget(to)
+	switch {
+	case fok && fd == td:
+		return wrap("rename", from, fd.rename(ffile, tfile))
+	case fok || tok:
+		return wrap("rename", from, ErrCrossFS)
+	}
 	fm, fname, err := s.writable("rename", from)
 	if err != nil {
 		return err
@@ -318,6 +361,9 @@ func (s *Store) Stat(p Path) (Entry, error) {
 		}
 		return e, nil
 	}
+	if d, file, ok := s.inMem(m, name); ok && file == "" {
+		return Entry{Name: d.name, Dir: true, Mode: "drw-"}, nil
+	}
 	// List the parent so that Index matches what dir prints.
 	entries, err := s.list(m, path.Dir(name))
 	if err != nil {
@@ -346,9 +392,20 @@ func (s *Store) List(dir Path) ([]Entry, error) {
 
 // list lists the directory name ("." for the root) of m.
 func (s *Store) list(m *mount, name string) ([]Entry, error) {
+	if d, file, ok := s.inMem(m, name); ok {
+		if file != "" {
+			if _, ok := d.read(file); ok {
+				return nil, ErrNotDir
+			}
+			return nil, ErrNotFound
+		}
+		return d.entries(), nil
+	}
 	virt := map[string]func() ([]byte, error){}
+	var mem map[string]*memDir
 	if name == "." {
 		virt = s.virtualFiles(m)
+		mem = s.memDirsOf(m)
 	} else if s.virtual(m, name) != nil {
 		return nil, ErrNotDir
 	}
@@ -372,7 +429,7 @@ func (s *Store) list(m *mount, name string) ([]Entry, error) {
 		}
 		for _, de := range des {
 			n := de.Name()
-			if strings.HasPrefix(n, tmpPrefix) || (m.private && name == "." && n == privateDir) || virt[n] != nil {
+			if strings.HasPrefix(n, tmpPrefix) || (m.private && name == "." && n == privateDir) || virt[n] != nil || mem[n] != nil {
 				continue
 			}
 			fi, err := de.Info()
@@ -403,6 +460,9 @@ func (s *Store) list(m *mount, name string) ([]Entry, error) {
 			e.Size = int64(len(b))
 		}
 		entries = append(entries, e)
+	}
+	for n := range mem {
+		entries = append(entries, Entry{Name: n, Dir: true, Mode: "drw-"})
 	}
 	slices.SortFunc(entries, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
 	next := 1

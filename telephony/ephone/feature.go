@@ -1,8 +1,10 @@
 // Package ephone is the CME phone configuration: `telephony-service`,
 // `ephone-dn`, `ephone` and `ephone-template` with their show commands. It
 // renders the seed configurations, and keeps the phones' configuration files
-// (telephony/cnf) published on the TFTP server (telephony/tftpd) as the
-// configuration changes. Registration state comes with the SCCP server.
+// (telephony/cnf) in system:/its/ as the configuration changes, from where
+// the TFTP and HTTP provisioning servers (telephony/tftpd) serve them, with
+// a copy in flash: under `cnf-file location flash:`. Registration state
+// comes with the SCCP server.
 package ephone
 
 import (
@@ -95,8 +97,9 @@ type Feature struct {
 	ephones   map[int]*Ephone
 	templates map[int]*Template
 
-	pubMu       sync.Mutex // guards published (names given to the TFTP server)
+	pubMu       sync.Mutex // guards published (names written to system:/its/) and the fields below
 	published   map[string]bool
+	itsFailed   bool // the last write to system:/its/ failed (logged once)
 	credOnce    sync.Once // registers the TFTP credential with the CTL provider
 	signer      SignerFunc
 	phoneCerts  map[string]*x509.Certificate // SetPhoneCertificate, by 12 hex digits

@@ -6,6 +6,7 @@ import (
 
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
+	"cmeos/ios/logging"
 	"cmeos/telephony/cnf"
 	"cmeos/telephony/tftpd"
 )
@@ -57,8 +58,9 @@ func (f *Feature) snapshot() (cnf.System, []cnf.Phone, string, bool) {
 	return sys, phones, s.TFTPCredentials, on
 }
 
-// publishCnf regenerates the cnf files and puts them on the TFTP server,
-// withdrawing those of removed phones. It takes the configuration lock.
+// publishCnf regenerates the cnf files and writes them to system:/its/,
+// from where TFTP and HTTP serve them, removing those of removed phones. It
+// takes the configuration lock.
 func (f *Feature) publishCnf() {
 	f.sys.Lock()
 	sys, phones, tp, on := f.snapshot()
@@ -70,9 +72,6 @@ func (f *Feature) publishCnf() {
 	f.pubMu.Lock()
 	defer f.pubMu.Unlock()
 	srv := tftpd.FromSystem(f.sys)
-	if srv == nil {
-		return
-	}
 	var files []cnf.File
 	var signer cnf.Signer
 	if f.signer != nil && tp != "" {
@@ -108,17 +107,24 @@ func (f *Feature) publishCnf() {
 			}
 		}
 	}
-	srv.Bind("telephony-service", binds)
+	if srv != nil {
+		srv.Bind("telephony-service", binds)
+	}
 	now := map[string]bool{}
+	failed := false
 	for _, fl := range files {
 		now[fl.Name] = true
-		if old, ok := srv.Generated(fl.Name); !ok || string(old) != string(fl.Data) {
-			srv.Publish(fl.Name, fl.Data)
+		if err := f.sys.WriteGenerated(fl.Name, fl.Data); err != nil {
+			if !f.itsFailed {
+				f.sys.Log.Logf(logging.Errors, "IPPHONE", "CNF_WRITE", "Cannot write %s: %v", config.ITSPath(fl.Name), err)
+			}
+			failed = true
 		}
 	}
+	f.itsFailed = failed
 	for name := range f.published {
 		if !now[name] {
-			srv.Remove(name)
+			f.sys.RemoveGenerated(name)
 		}
 	}
 	f.published = now

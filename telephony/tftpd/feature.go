@@ -1,7 +1,9 @@
 // Package tftpd is the TFTP server of cmeos: a read-only server (pin/tftp)
 // that phones download their trust lists, configuration files and firmware
 // from. It serves the flash files bound by `tftp-server flash:FILE [alias
-// NAME]` and the files other features generate in memory (Publish).
+// NAME]` and the files other features generate in system:/its/ (cnf files,
+// CTLFile.tlv, ITL files: see config.WriteGenerated), over TFTP and over
+// HTTP provisioning (http.go).
 //
 // Where it listens: UDP port 69 on every address of the box, as IOS does.
 // The hidden global command `tftp-server port <0-65535> [ source-address
@@ -107,6 +109,16 @@ func newFeature(sys *config.System) config.Feature {
 		r, err := sys.FS.Open(p)
 		return r, st.Size, err
 	})
+	if sys.FS != nil {
+		f.table.ServeDir(sys.FS, config.ITSDir)
+		// A file written to system:/its/ starts the server if it was idle
+		// (a removed last file stops it).
+		sys.FS.WatchMemDir(config.ITSDir, func() {
+			f.mu.Lock()
+			f.syncLocked()
+			f.mu.Unlock()
+		})
+	}
 	f.want = listenAddr(netip.Addr{}, DefaultPort)
 	help := map[string]string{
 		"tftp-server":    "Provide TFTP service for netload requests",
@@ -248,16 +260,6 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 	return nil
 }
 
-// Publish adds or replaces a generated file served under name (a cnf file,
-// CTLFile.tlv). It may be called with or without the configuration lock
-// held. The server starts if it was idle.
-func (f *Feature) Publish(name string, data []byte) {
-	f.table.Publish(name, data)
-	f.mu.Lock()
-	f.syncLocked()
-	f.mu.Unlock()
-}
-
 // Bind replaces the file-system bindings a feature makes (telephony's
 // load-cfg-file); name is served from url ("flash:Ringlist.xml").
 func (f *Feature) Bind(owner string, bs []Binding) {
@@ -267,15 +269,8 @@ func (f *Feature) Bind(owner string, bs []Binding) {
 	f.mu.Unlock()
 }
 
-// Remove withdraws a generated file.
-func (f *Feature) Remove(name string) {
-	f.table.Remove(name)
-	f.mu.Lock()
-	f.syncLocked()
-	f.mu.Unlock()
-}
-
-// Generated returns a published file's content.
+// Generated returns the content of a generated file (system:/its/NAME,
+// the name matched regardless of case).
 func (f *Feature) Generated(name string) ([]byte, bool) { return f.table.Generated(name) }
 
 // Entries lists the files served.

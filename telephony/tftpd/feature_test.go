@@ -55,7 +55,7 @@ func curlGet(t *testing.T, port int, name string) ([]byte, error) {
 	return os.ReadFile(out)
 }
 
-func TestFeatureServesFlashAndPublished(t *testing.T) {
+func TestFeatureServesFlashAndGenerated(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("curl not installed (scripts/deps)")
 	}
@@ -82,11 +82,15 @@ func TestFeatureServesFlashAndPublished(t *testing.T) {
 	if _, err := curlGet(t, addr.Port, "startup-config"); err == nil {
 		t.Fatal("nvram was served")
 	}
-	f.Publish("SEP001243O2A7CC.cnf.xml", []byte("<device/>"))
+	if err := sys.WriteGenerated("SEP001243O2A7CC.cnf.xml", []byte("<device/>")); err != nil {
+		t.Fatal(err)
+	}
 	if got, err := curlGet(t, addr.Port, "SEP001243O2A7CC.cnf.xml"); err != nil || string(got) != "<device/>" {
 		t.Fatalf("published: %q %v", got, err)
 	}
-	f.Remove("SEP001243O2A7CC.cnf.xml")
+	if err := sys.RemoveGenerated("SEP001243O2A7CC.cnf.xml"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := curlGet(t, addr.Port, "SEP001243O2A7CC.cnf.xml"); err == nil {
 		t.Fatal("a removed file was served")
 	}
@@ -111,5 +115,50 @@ func TestFeatureServesFlashAndPublished(t *testing.T) {
 	run(t, sys, "no tftp-server flash:music-on-hold.au\nno tftp-server slot0:phones/TERM70.loads\n")
 	if f.Addr() != nil {
 		t.Fatal("server still running with nothing to serve")
+	}
+}
+
+// TestServesSystemITS: a file written to system:/its/ by another feature
+// starts the idle server and is served under its name in any case, over
+// TFTP (curl) and HTTP; removing the last one stops the server.
+func TestServesSystemITS(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl not installed (scripts/deps)")
+	}
+	sys, _ := newSystem(t)
+	run(t, sys, "tftp-server port 0 source-address 127.0.0.1\n")
+	f := tftpd.FromSystem(sys)
+	if f.Addr() != nil {
+		t.Fatal("server running with nothing to serve")
+	}
+	ctlFile := bytes.Repeat([]byte{0x01, 0x02, 0xfe}, 1000) // several blocks
+	if err := sys.WriteGenerated("CTLFile.tlv", ctlFile); err != nil {
+		t.Fatal(err)
+	}
+	addr := f.Addr()
+	if addr == nil {
+		t.Fatal("server not started by a file in system:/its/")
+	}
+	for _, name := range []string{"CTLFile.tlv", "CTLfile.tlv", "ctlfile.TLV"} {
+		if got, err := curlGet(t, addr.Port, name); err != nil || !bytes.Equal(got, ctlFile) {
+			t.Errorf("TFTP %s: %d bytes, %v", name, len(got), err)
+		}
+	}
+	plain, _, _ := f.HTTPAddrs()
+	if plain == nil {
+		t.Fatal("HTTP provisioning not running")
+	}
+	b, err := exec.Command("curl", "-sS", "--max-time", "20", fmt.Sprintf("http://127.0.0.1:%d/CTLFile.tlv", plain.Port)).Output()
+	if err != nil || !bytes.Equal(b, ctlFile) {
+		t.Errorf("HTTP CTLFile.tlv: %d bytes, %v", len(b), err)
+	}
+	if show := exec1(t, sys, "show tftp-server"); !strings.Contains(show, "CTLFile.tlv                                3000        generated") {
+		t.Errorf("show tftp-server:\n%s", show)
+	}
+	if err := sys.RemoveGenerated("CTLFile.tlv"); err != nil {
+		t.Fatal(err)
+	}
+	if f.Addr() != nil {
+		t.Fatal("server still running after the last file went")
 	}
 }

@@ -2,23 +2,30 @@ package tftpd
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"sort"
 	"strings"
 	"sync"
+
+	"cmeos/ios/fs"
 )
 
-// Table is the set of files a Server offers: files generated in memory by
-// other features (cnf files, CTL files) and files on a file system bound by
-// `tftp-server` lines. Names are matched case-insensitively (phones ask for
-// both CTLfile.tlv and CTLFile.tlv, and SEP names in either case). A
-// generated file wins over a flash binding of the same name.
+// Table is the set of files a Server offers: the generated files of a
+// directory (system:/its/ on the box, where other features write cnf, CTL
+// and ITL files; see ServeDir), files published to the table itself (a
+// standalone server), and files on a file system bound by `tftp-server`
+// lines. Names are matched case-insensitively (phones ask for both
+// CTLfile.tlv and CTLFile.tlv, and SEP names in either case). A generated
+// file wins over a flash binding of the same name.
 type Table struct {
-	mu     sync.Mutex // guards mem, owners and bound
+	mu     sync.Mutex // guards mem, owners, bound and the directory
 	mem    map[string]memFile
 	owners map[string][]Binding // bindings by the feature that made them
 	bound  map[string]Binding   // all bindings by lower-case name
 	open   func(Binding) (io.ReadCloser, int64, error)
+	store  *fs.Store // with dir: the directory of generated files, or nil
+	dir    fs.Path
 }
 
 type memFile struct {
@@ -47,8 +54,61 @@ func NewTable(open func(Binding) (io.ReadCloser, int64, error)) *Table {
 
 func key(name string) string { return strings.ToLower(name) }
 
-// Publish adds or replaces a generated file. The table keeps data: the
-// caller must not modify it afterwards.
+// ServeDir makes the files of dir (a directory of store, such as
+// system:/its/) generated files of the table.
+func (t *Table) ServeDir(store *fs.Store, dir fs.Path) {
+	t.mu.Lock()
+	t.store, t.dir = store, dir
+	t.mu.Unlock()
+}
+
+// dirFiles lists the files of the served directory.
+func (t *Table) dirFiles() (*fs.Store, fs.Path, []fs.Entry) {
+	t.mu.Lock()
+	store, dir := t.store, t.dir
+	t.mu.Unlock()
+	if store == nil {
+		return nil, dir, nil
+	}
+	es, err := store.List(dir)
+	if err != nil {
+		return store, dir, nil
+	}
+	out := es[:0]
+	for _, e := range es {
+		if !e.Dir {
+			out = append(out, e)
+		}
+	}
+	return store, dir, out
+}
+
+// openDir opens the file of the served directory whose name matches name
+// regardless of case.
+func (t *Table) openDir(name string) (io.ReadCloser, int64, error) {
+	store, dir, es := t.dirFiles()
+	for _, e := range es {
+		if strings.EqualFold(e.Name, name) {
+			rc, err := store.Open(dir.Join(e.Name))
+			if err != nil {
+				return nil, 0, ErrNotFound
+			}
+			// Read in full: the size must match what is sent even if the
+			// file is replaced meanwhile (memory files are, atomically).
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				return nil, 0, ErrNotFound
+			}
+			return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+		}
+	}
+	return nil, 0, ErrNotFound
+}
+
+// Publish adds or replaces a file of the table itself (a standalone
+// server; on the box generated files are written to system:/its/). The
+// table keeps data: the caller must not modify it afterwards.
 func (t *Table) Publish(name string, data []byte) {
 	t.mu.Lock()
 	t.mem[key(name)] = memFile{name: name, data: data}
@@ -65,9 +125,17 @@ func (t *Table) Remove(name string) {
 // Generated returns the content of a generated file.
 func (t *Table) Generated(name string) ([]byte, bool) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	f, ok := t.mem[key(name)]
-	return f.data, ok
+	t.mu.Unlock()
+	if ok {
+		return f.data, true
+	}
+	rc, _, err := t.openDir(name)
+	if err != nil {
+		return nil, false
+	}
+	b, err := io.ReadAll(rc)
+	return b, err == nil
 }
 
 // OwnerConfig names the bindings of `tftp-server` lines; they win over
@@ -99,15 +167,22 @@ func (t *Table) SetOwnerBindings(owner string, bs []Binding) {
 
 // Len is the number of files offered.
 func (t *Table) Len() int {
+	_, _, es := t.dirFiles()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.mem) + len(t.bound)
+	return len(t.mem) + len(es) + len(t.bound)
 }
 
 // Entries lists the files, generated ones first, each group by name.
 func (t *Table) Entries() []Entry {
+	_, _, es := t.dirFiles()
 	t.mu.Lock()
 	var gen, fl []Entry
+	for _, e := range es {
+		if _, dup := t.mem[key(e.Name)]; !dup {
+			gen = append(gen, Entry{Name: e.Name, Size: e.Size, Generated: true})
+		}
+	}
 	for _, f := range t.mem {
 		gen = append(gen, Entry{Name: f.name, Size: int64(len(f.data)), Generated: true})
 	}
@@ -129,6 +204,9 @@ func (t *Table) Open(name string) (io.ReadCloser, int64, error) {
 	t.mu.Unlock()
 	if ok {
 		return io.NopCloser(bytes.NewReader(f.data)), int64(len(f.data)), nil
+	}
+	if r, n, err := t.openDir(name); !errors.Is(err, ErrNotFound) {
+		return r, n, err
 	}
 	if bok && t.open != nil {
 		r, n, err := t.open(b)
