@@ -53,7 +53,7 @@ func TestMemDirOperations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Entry{{Index: 1, Name: "its", Dir: true, Mode: "drw-"}, }
+	want := []Entry{{Index: 1, Name: "its", Dir: true, Mode: "drw-"}}
 	if diff := cmp.Diff(want, root); diff != "" {
 		t.Errorf("List(system:) (-want +got):\n%s", diff)
 	}

@@ -99,7 +99,7 @@ type Feature struct {
 
 	pubMu       sync.Mutex // guards published (names written to system:/its/) and the fields below
 	published   map[string]bool
-	itsFailed   bool // the last write to system:/its/ failed (logged once)
+	itsFailed   bool      // the last write to system:/its/ failed (logged once)
 	credOnce    sync.Once // registers the TFTP credential with the CTL provider
 	signer      SignerFunc
 	phoneCerts  map[string]*x509.Certificate // SetPhoneCertificate, by 12 hex digits
