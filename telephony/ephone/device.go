@@ -22,8 +22,6 @@ func (p *phone) Handle(m sccp.Message) {
 		x.debugf(p, "detail", "received %v", m.ID())
 	}
 	switch m := m.(type) {
-	case *sccp.KeepAlive:
-		p.keepalives++
 	case *sccp.CapabilitiesRes:
 		p.caps = p.caps[:0]
 		for _, c := range m.Caps {

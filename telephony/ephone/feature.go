@@ -19,7 +19,6 @@ import (
 	"cmeos/crypto/capf"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
-	"cmeos/ios/service"
 	"cmeos/telephony/sccp"
 )
 
@@ -106,10 +105,9 @@ type Feature struct {
 	flashCnf    map[string]bool              // cnf files written to flash: (cnf-file location flash:)
 	flashFailed bool
 
-	x         *exchange   // registered phones and call control (its own lock)
-	ports     listenPorts // SetListenPorts (configuration lock)
-	plainSvc  service.Runner
-	secureSvc service.Runner
+	x     *exchange    // registered phones and call control (its own lock)
+	ports listenPorts  // SetListenPorts (configuration lock)
+	srv   *sccp.Server // the SCCP listeners (2000, TLS 2443)
 }
 
 // FromSystem returns the telephony feature of a System.
@@ -127,8 +125,7 @@ func newFeature(sys *config.System) config.Feature {
 	f.ephoneCommands()
 	f.showCommands()
 	f.x = newExchange(sys.Log, sys.Now)
-	f.plainSvc = service.Runner{Name: "SCCP server", Facility: "SCCP", Log: sys.Log}
-	f.secureSvc = service.Runner{Name: "Secure SCCP server", Facility: "SCCP", Log: sys.Log}
+	f.srv = sccp.NewServer(sys.Log)
 	f.liveCommands()
 	f.signer = trustpointSigner(sys)
 	sys.Subscribe(config.TopicCertificates, f.publishCnf)

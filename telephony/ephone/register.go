@@ -28,6 +28,7 @@ type station interface {
 	Close() error
 	RemoteAddr() net.Addr
 	ProtocolVersion() uint32
+	KeepAlives() uint64
 }
 
 // exchangeConfig is the configuration call control works from: a copy of
@@ -81,7 +82,6 @@ type phone struct {
 	mode        SecurityMode
 	socket      int
 	registered  time.Time
-	keepalives  int
 	caps        []uint32
 	lines       []*line
 	availLines  int
@@ -246,6 +246,16 @@ func containsU32(s []uint32, v uint32) bool {
 		}
 	}
 	return false
+}
+
+// Register implements sccp.Registrar: the policy above, then the phone
+// joins the table (replacing an older registration of the same MAC).
+func (x *exchange) Register(st *sccp.Station, reg *sccp.Register, peer *x509.Certificate, secure bool) (sccp.Device, *sccp.RegisterReject) {
+	p, rej := x.register(st, reg, peer, secure)
+	if rej != nil {
+		return nil, rej // not a typed nil in the interface
+	}
+	return p, nil
 }
 
 func (x *exchange) register(st station, reg *sccp.Register, peer *x509.Certificate, secure bool) (*phone, *sccp.RegisterReject) {

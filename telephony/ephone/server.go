@@ -9,9 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"cmeos/crypto/pki"
-	"cmeos/ios/service"
+	"cmeos/telephony/sccp"
 )
 
 // The SCCP listeners of telephony-service: `ip source-address A.B.C.D
@@ -22,7 +23,7 @@ import (
 
 // SecurePortOffset is the distance from the SCCP port to its TLS port
 // (2000 -> 2443).
-const SecurePortOffset = 443
+const SecurePortOffset = sccp.SecurePortOffset
 
 // exchangeConfigLocked builds the call-control configuration (lock held).
 func (f *Feature) exchangeConfigLocked() exchangeConfig {
@@ -116,7 +117,11 @@ func (f *Feature) reconcileCalls(ctx context.Context) error {
 	plain, secure, whyPlain, whySecure := f.listenAddrs()
 	f.sys.Unlock()
 	f.x.setConfig(cfg)
-	return f.runListeners(ctx, plain, secure, whyPlain, whySecure)
+	ka := cfg.Service.Keepalive
+	if ka == 0 {
+		ka = 30
+	}
+	return f.runListeners(ctx, plain, secure, whyPlain, whySecure, ka)
 }
 
 // listenPorts replaces the configured SCCP ports (tests use 0: free ports).
@@ -134,52 +139,37 @@ func (f *Feature) SetListenPorts(plain, secure int) {
 	f.sys.Unlock()
 }
 
-// runListeners starts, restarts or stops the two SCCP listeners. A
-// source address the box does not have is not an error (CME waits for
-// the interface quietly, and each reconcile tries again); other failures
-// are logged once by the runner (NOT_STARTED).
-func (f *Feature) runListeners(ctx context.Context, plain, secure, whyPlain, whySecure string) error {
-	up := func(r *service.Runner, why string, cfg service.Config) {
-		if why != "" {
-			r.Down(why)
-			return
-		}
-		if err := r.Up(ctx, cfg); err != nil {
-			if errors.Is(err, syscall.EADDRNOTAVAIL) {
-				r.Down("-")
-				return
-			}
-			r.Down(err.Error())
-		}
+// runListeners starts, restarts or stops the SCCP listeners. A source
+// address the box does not have is not an error (CME waits for the
+// interface quietly, and each reconcile tries again); other failures are
+// logged once (NOT_STARTED).
+func (f *Feature) runListeners(ctx context.Context, plain, secure, whyPlain, whySecure string, ka int) error {
+	if whyPlain != "" {
+		f.srv.Down(whyPlain)
+		return nil
 	}
-	up(&f.plainSvc, whyPlain, service.Config{Addr: plain, Handle: f.handlePlain})
-	up(&f.secureSvc, whySecure, service.Config{Addr: secure, TLS: f.tlsConfig, Handle: f.handleSecure})
+	cfg := sccp.Config{Addr: plain, Registrar: f.x, KeepAlive: time.Duration(ka) * time.Second}
+	if whySecure == "" {
+		cfg.TLS, cfg.SecureAddr = f.tlsConfig, secure
+	}
+	if err := f.srv.Up(ctx, cfg); err != nil {
+		if errors.Is(err, syscall.EADDRNOTAVAIL) {
+			f.srv.Down("-")
+			return nil
+		}
+		f.srv.Down(err.Error())
+	}
 	return nil
 }
 
-func (f *Feature) handlePlain(ctx context.Context, c net.Conn) { f.serveSCCP(ctx, c, nil, false) }
-
-func (f *Feature) handleSecure(ctx context.Context, c net.Conn) {
-	tc, ok := c.(*tls.Conn)
-	if !ok {
-		return
-	}
-	st := tc.ConnectionState()
-	if len(st.PeerCertificates) == 0 {
-		return // RequireAndVerifyClientCert makes this unreachable
-	}
-	f.serveSCCP(ctx, c, st.PeerCertificates[0], true)
-}
-
 // SCCPAddr is the plain SCCP listener's address, or nil.
-func (f *Feature) SCCPAddr() net.Addr { return f.plainSvc.Addr() }
+func (f *Feature) SCCPAddr() net.Addr { return f.srv.Addr() }
 
 // SecureSCCPAddr is the TLS SCCP listener's address, or nil.
-func (f *Feature) SecureSCCPAddr() net.Addr { return f.secureSvc.Addr() }
+func (f *Feature) SecureSCCPAddr() net.Addr { return f.srv.SecureListenAddr() }
 
 // Close stops the SCCP listeners.
 func (f *Feature) Close() error {
-	f.plainSvc.Close()
-	f.secureSvc.Close()
+	f.srv.Close()
 	return nil
 }

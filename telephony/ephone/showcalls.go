@@ -238,7 +238,7 @@ func (f *Feature) showRegistered(c *cli.Context, p *phone, summary bool) {
 	c.Printf("mediaActive:%d whisper_mediaActive:0 startMedia:%d offhook:%d ringing:%d reset:%d reset_sent:%d\n",
 		media, media, offhook, ringing, reset, reset)
 	c.Printf("  paging 0 debug:0 caps:%d\n", len(p.caps))
-	c.Printf("IP:%s * %s keepalive %d max_line %d available_line %d\n", p.ip, p.model, p.keepalives, len(p.lines), p.availLines)
+	c.Printf("IP:%s * %s keepalive %d max_line %d available_line %d\n", p.ip, p.model, p.st.KeepAlives(), len(p.lines), p.availLines)
 	for _, ln := range p.lines {
 		c.Printf("button %d: cw:1 ccw:(0 0)\n", ln.button)
 		for _, tag := range ln.dns {
