@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
+
+	"cmeos/ios/service"
 )
 
 // OfferHold is how long an offered address stays reserved for the client
@@ -71,7 +73,8 @@ type Server struct {
 	excluded   []Range
 	byKey      map[string]*Binding
 	byIP       map[netip.Addr]*Binding
-	conflicts  []Conflict
+	conflicts  map[netip.Addr]time.Time // declined addresses: at most one entry per address of the pools
+	declineLog *service.RateLog         // DECLINE_CONFLICT lines, rate-limited
 	stats      Stats
 	exhaustLog map[string]time.Time // last "pool exhausted" message per pool
 	next       map[string]uint32    // per pool: where the next search for a free address starts
@@ -95,6 +98,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logf = func(int, string, string, ...any) {}
 	}
 	s := &Server{cfg: cfg, byKey: map[string]*Binding{}, byIP: map[netip.Addr]*Binding{}, exhaustLog: map[string]time.Time{}, next: map[string]uint32{},
+		conflicts: map[netip.Addr]time.Time{}, declineLog: service.NewRateLog(dhcpLogger(cfg.Logf)),
 		stats: Stats{Received: map[dhcpv4.MessageType]uint64{}, Sent: map[dhcpv4.MessageType]uint64{}}}
 	if cfg.Store != nil {
 		if b, err := cfg.Store.Load(); err == nil {
@@ -155,24 +159,34 @@ func (s *Server) Bindings() []Binding {
 	return out
 }
 
-// Conflicts returns the declined addresses.
+// Conflicts returns the declined addresses, by address.
 func (s *Server) Conflicts() []Conflict {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Conflict(nil), s.conflicts...)
+	out := make([]Conflict, 0, len(s.conflicts))
+	for a, t := range s.conflicts {
+		out = append(out, Conflict{IP: a, When: t})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].IP.Less(out[j].IP) })
+	return out
 }
 
 // ClearConflicts forgets declined addresses (all, or one).
 func (s *Server) ClearConflicts(ip netip.Addr) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var keep []Conflict
-	for _, c := range s.conflicts {
-		if ip.IsValid() && c.IP != ip {
-			keep = append(keep, c)
-		}
+	if !ip.IsValid() {
+		clear(s.conflicts)
+		return
 	}
-	s.conflicts = keep
+	delete(s.conflicts, ip)
+}
+
+// dhcpLogger adapts the server's Logf to service.Logger (facility DHCPD).
+type dhcpLogger func(severity int, mnemonic, format string, args ...any)
+
+func (l dhcpLogger) Logf(severity int, _, mnemonic, format string, args ...any) {
+	l(severity, mnemonic, format, args...)
 }
 
 // Clear removes automatic bindings (all when ip is invalid); it reports
@@ -265,12 +279,8 @@ func (s *Server) excludedAddr(a netip.Addr) bool {
 			return true
 		}
 	}
-	for _, c := range s.conflicts {
-		if c.IP == a {
-			return true
-		}
-	}
-	return false
+	_, declined := s.conflicts[a]
+	return declined
 }
 
 // usable reports whether a may be given to the client with key.
@@ -486,15 +496,23 @@ func (s *Server) handleLocked(req *dhcpv4.DHCPv4, local []netip.Prefix) (*dhcpv4
 		}
 		return s.reply(req, dhcpv4.MessageTypeAck, pool, ip, sid), !manual, nil
 	case dhcpv4.MessageTypeDecline:
-		if reqIP.IsValid() && pool.Network.Contains(reqIP) {
-			if b := s.byIP[reqIP]; b != nil && bytes.Equal(b.ClientID, key) {
-				s.remove(b)
-			}
-			s.conflicts = append(s.conflicts, Conflict{IP: reqIP, When: now})
-			s.cfg.Logf(4, "DECLINE_CONFLICT", "DHCP address conflict: client %s declined %s.", DottedHex(key), reqIP)
-			return nil, true, ErrNoReply
+		// Only the client holding the lease may decline its address: a
+		// DECLINE from anyone else would let one host take every address
+		// of the pool out of service (RFC 2131 section 4.3.3 ties DECLINE
+		// to the client's own offer). One conflict entry per address, so
+		// the table is bounded by the pools; the log line is rate-limited.
+		b := s.byIP[reqIP]
+		if !reqIP.IsValid() || !pool.Network.Contains(reqIP) || b == nil || !bytes.Equal(b.ClientID, key) {
+			return nil, false, ErrNoReply
 		}
-		return nil, false, ErrNoReply
+		if !b.Manual {
+			s.remove(b)
+		}
+		if _, dup := s.conflicts[reqIP]; !dup {
+			s.conflicts[reqIP] = now
+			s.declineLog.Logf(4, "DHCPD", "DECLINE_CONFLICT", "DHCP address conflict: client %s declined %s.", DottedHex(key), reqIP)
+		}
+		return nil, true, ErrNoReply
 	case dhcpv4.MessageTypeRelease:
 		if b := s.byIP[ciaddr]; b != nil && bytes.Equal(b.ClientID, key) && !b.Manual {
 			s.remove(b)
