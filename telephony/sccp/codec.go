@@ -1186,23 +1186,32 @@ func (m *CallInfoV2) strings() []*string {
 		&m.LastRedirectingPartyName, &m.HuntPilotNumber, &m.HuntPilotName}
 }
 
+// callInfoV2Strings is how many of CallInfoV2's strings version ver
+// carries: the hunt pilot number and name only from v17 (per Wireshark).
+func callInfoV2Strings(ver uint32) int {
+	if ver >= 17 {
+		return 15
+	}
+	return 13
+}
+
 func (*CallInfoV2) ID() MessageID { return MsgCallInfoV2 }
-func (m *CallInfoV2) AppendPayload(b []byte, _ uint32) []byte {
+func (m *CallInfoV2) AppendPayload(b []byte, ver uint32) []byte {
 	e := enc{u32s(b, m.Line, m.CallRef, m.CallType, m.OriginalCdpnRedirectReason, m.LastRedirectingReason,
 		m.CallInstance, m.CallSecurityStatus, m.PartyPIRestrictionBits)}
-	for _, s := range m.strings() {
+	for _, s := range m.strings()[:callInfoV2Strings(ver)] {
 		e.cstr(*s)
 	}
 	return e.b
 }
-func (m *CallInfoV2) DecodePayload(p []byte, _ uint32) error {
+func (m *CallInfoV2) DecodePayload(p []byte, ver uint32) error {
 	d := dec{p}
 	*m = CallInfoV2{}
 	for _, v := range []*uint32{&m.Line, &m.CallRef, &m.CallType, &m.OriginalCdpnRedirectReason,
 		&m.LastRedirectingReason, &m.CallInstance, &m.CallSecurityStatus, &m.PartyPIRestrictionBits} {
 		*v = d.u32()
 	}
-	for _, s := range m.strings() {
+	for _, s := range m.strings()[:callInfoV2Strings(ver)] {
 		*s = d.cstr()
 	}
 	return nil

@@ -475,6 +475,6 @@ type CallInfoV2 struct {
 	CalledPartyName             string
 	OriginalCalledPartyName     string
 	LastRedirectingPartyName    string
-	HuntPilotNumber             string
-	HuntPilotName               string
+	HuntPilotNumber             string // v ≥ 17
+	HuntPilotName               string // v ≥ 17
 }

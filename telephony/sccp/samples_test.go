@@ -101,7 +101,21 @@ func samples() []Message {
 		&DisplayNotifyV2{Timeout: 10, Text: "Welcome to cmeos"},
 		&DisplayPromptStatusV2{Timeout: 10, Line: 1, CallRef: 77, Text: "Enter Number"},
 		&CallInfoV2{Line: 1, CallRef: 77, CallType: CallTypeInBound, CallInstance: 1, CallSecurityStatus: CallSecurityStatusAuthenticated,
-			CallingParty: "1001", CalledParty: "1002", CallingPartyName: "Alice", CalledPartyName: "Bob"},
+			CallingParty: "1001", CalledParty: "1002", CallingPartyName: "Alice", CalledPartyName: "Bob", HuntPilotNumber: "1099", HuntPilotName: "Sales"},
+		&ServiceURLStatReq{Index: 1},
+		&FeatureStatReq{Index: 2, Capabilities: 1},
+		&BackSpaceReq{Line: 1, CallRef: 77},
+		&UserToDeviceData{UserAndDeviceData{ApplicationID: 2, TransactionID: 9, Data: []byte("<CiscoIPPhoneText/>")}},
+		&FeatureStat{Index: 2, FeatureID: StimulusDoNotDisturb, TextLabel: "DND", Status: 1},
+		&DisplayPriNotify{Timeout: 5, Priority: 1, Text: "Urgent"},
+		&ClearPriNotify{Priority: 1},
+		&ServiceURLStat{Index: 1, URL: "http://10.13.32.11/services", DisplayName: "Services"},
+		&ConfigStatV2{DeviceName: "SEP001122334455", Instance: 1, NumberLines: 2, NumberSpeedDials: 1, UserName: "alice", ServerName: "cmeos"},
+		&DisplayPriNotifyV2{Timeout: 5, Priority: 2, Text: "Urgent notice"},
+		&FeatureStatV2{Index: 2, FeatureID: StimulusDoNotDisturb, Status: 1, TextLabel: "Do Not Disturb"},
+		&LineStatV2{Line: 1, LineType: 1, DirNumber: "1001", FullyQualifiedName: "Alice", Label: "Alice 1001"},
+		&ServiceURLStatV2{Index: 1, URL: "http://10.13.32.11/services", DisplayName: "Services"},
+		&SpeedDialStatV2{Index: 1, Number: "1003", Name: "Carol"},
 	}
 }
 

@@ -62,13 +62,27 @@ var tsharkFields = map[MessageID][]struct {
 	MsgDisplayNotifyV2:       {{0, "notify: Welcome to cmeos"}},
 	MsgDisplayPromptStatusV2: {{0, "promptStatus: Enter Number"}},
 	MsgCallInfoV2: {{0, "callingParty: 1001"}, {0, "calledParty: 1002"}, {0, "callingPartyName: Alice"},
-		{0, "calledPartyName: Bob"}, {0, "callSecurityStatus: Authenticated"}},
-	MsgDeviceToUserData: {{0, "transactionId: 3"}},
+		{0, "calledPartyName: Bob"}, {0, "callSecurityStatus: Authenticated"}, {17, "HuntPilotNumber: 1099"}, {17, "HuntPilotName: Sales"}},
+	MsgDeviceToUserData:   {{0, "transactionId: 3"}},
+	MsgUserToDeviceData:   {{0, "xmldata: <CiscoIPPhoneText/>"}},
+	MsgServiceURLStatReq:  {{0, "serviceURLIndex: 1"}},
+	MsgFeatureStatReq:     {{0, "featureIndex: 2"}},
+	MsgBackSpaceReq:       {{0, "callReference: 77"}},
+	MsgFeatureStat:        {{0, "featureID: DoNotDisturb"}, {0, "featureTextLabel: DND"}, {0, "featureStatus: 1"}},
+	MsgDisplayPriNotify:   {{0, "priority: 1"}, {0, "notify: Urgent"}},
+	MsgClearPriNotify:     {{0, "priority: 1"}},
+	MsgServiceURLStat:     {{0, "serviceURL: http://10.13.32.11/services"}, {0, "serviceURLDisplayName: Services"}},
+	MsgConfigStatV2:       {{0, "DeviceName: SEP001122334455"}, {0, "numberOfLines: 2"}, {0, "numberOfSpeedDials: 1"}, {0, "userName: alice"}},
+	MsgDisplayPriNotifyV2: {{0, "priority: 2"}, {0, "notify: Urgent notice"}},
+	MsgFeatureStatV2:      {{0, "featureID: DoNotDisturb"}, {0, "featureTextLabel: Do Not Disturb"}},
+	MsgLineStatV2:         {{0, "lineDirNumber: 1001"}, {0, "lineFullyQualifiedDisplayName: Alice"}, {0, "lineTextLabel: Alice 1001"}},
+	MsgServiceURLStatV2:   {{0, "serviceURLIndex: 1"}},
+	MsgSpeedDialStatV2:    {{0, "speedDialDirNumber: 1003"}, {0, "speedDialDisplayName: Carol"}},
 }
 
 // wiresharkNames are the names tshark 4.0 prints where they differ from
 // ours.
-var wiresharkNames = map[MessageID]string{MsgDefineTimeDate: "TimeDateRes"}
+var wiresharkNames = map[MessageID]string{MsgDefineTimeDate: "TimeDateRes", MsgBackSpaceReq: "BackSpaceRes"}
 
 // notInWireshark are IDs the dissector does not know (chan-sccp only).
 var notInWireshark = map[MessageID]bool{MsgMediaPortList: true}
