@@ -14,8 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"cmeos/crypto/credentials"
 	"cmeos/crypto/pki"
+	"cmeos/ios/aaa"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/netsvc"
@@ -105,9 +105,9 @@ type Feature struct {
 
 	// Guarded by the configuration lock.
 	on            bool
-	trustpoint    string              // trustpoint-label: TLS certificate towards phones
-	enrollTP      string              // cert-enroll-trustpoint: the CA issuing LSCs
-	enrollPW      *credentials.Secret // its password (type 0 or 1)
+	trustpoint    string            // trustpoint-label: TLS certificate towards phones
+	enrollTP      string            // cert-enroll-trustpoint: the CA issuing LSCs
+	enrollPW      *aaa.SharedSecret // its password (type 0 or 1)
 	source        netip.Addr
 	port          int
 	authMode      string
@@ -235,7 +235,7 @@ func newFeature(sys *config.System) config.Feature {
 			return errIncomplete
 		}
 		typ, _ := strconv.Atoi(c.String("typ"))
-		p, err := credentials.ParseSecret(sys, typ, c.String("pw"))
+		p, err := aaa.ParseSharedSecret(sys, typ, c.String("pw"))
 		if err != nil {
 			return c.InvalidInput("pw")
 		}

@@ -2,8 +2,8 @@
 // feature): its configuration mode, `show credentials`, and the TLS service
 // on port 2444 that hands this router's certificates to a CTL client
 // running on another router, after checking the `ctl-service admin` user
-// and secret. The wire protocol is ours (docs/CTL-PROVIDER.md); [Fetch] is
-// its client, used by crypto/ctlclient.
+// and secret. The wire protocol is ours (docs/CTL-PROVIDER.md) and lives in
+// crypto/ctlprovider, whose client crypto/ctlclient uses.
 package credentials
 
 import (
@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"cmeos/crypto/ctl"
+	"cmeos/crypto/ctlprovider"
 	"cmeos/crypto/pki"
 	"cmeos/ios/aaa"
 	"cmeos/ios/cli"
@@ -42,7 +43,7 @@ func init() {
 // Source adds certificates the provider hands out besides its own trustpoint
 // certificate (the TFTP or CAPF certificate of this router). It runs with
 // the configuration lock held.
-type Source func() []Credential
+type Source func() []ctlprovider.Credential
 
 // Feature is the credentials configuration and the running provider.
 type Feature struct {
@@ -54,7 +55,7 @@ type Feature struct {
 	port       int        // 0: any free port (tests)
 	trustpoint string
 	admin      string
-	secret     *Secret
+	secret     *aaa.SharedSecret
 	sources    []Source
 
 	// rmu serializes Reconcile (commands and certificate events may race).
@@ -69,7 +70,7 @@ func FromSystem(sys *config.System) *Feature {
 }
 
 func newFeature(sys *config.System) config.Feature {
-	f := &Feature{sys: sys, port: DefaultPort}
+	f := &Feature{sys: sys, port: ctlprovider.DefaultPort}
 	t := sys.Tree
 	t.AddMode(Mode, "(config-credentials)#", cli.ModeConfig)
 	help := map[string]string{
@@ -83,7 +84,7 @@ func newFeature(sys *config.System) config.Feature {
 	}
 	t.Add(cli.ModeConfig, cli.Command{Syntax: "credentials", Help: help, Owner: FeatureName, No: true, Run: func(c *cli.Context) error {
 		if c.Negate {
-			f.on, f.addr, f.port, f.trustpoint, f.admin, f.secret = false, netip.Addr{}, DefaultPort, "", "", nil
+			f.on, f.addr, f.port, f.trustpoint, f.admin, f.secret = false, netip.Addr{}, ctlprovider.DefaultPort, "", "", nil
 			return nil
 		}
 		f.on = true
@@ -95,14 +96,14 @@ func newFeature(sys *config.System) config.Feature {
 	}
 	add("ip source-address [ addr:A.B.C.D [ port [ num:<0-65535> ] ] ]", func(c *cli.Context) error {
 		if c.Negate {
-			f.addr, f.port = netip.Addr{}, DefaultPort
+			f.addr, f.port = netip.Addr{}, ctlprovider.DefaultPort
 			return nil
 		}
 		if !c.Has("addr") {
 			return errIncomplete
 		}
 		f.addr = netip.MustParseAddr(c.String("addr"))
-		f.port = c.Int("num", DefaultPort)
+		f.port = c.Int("num", ctlprovider.DefaultPort)
 		return nil
 	})
 	add("trustpoint tp:WORD", func(c *cli.Context) error {
@@ -120,9 +121,9 @@ func newFeature(sys *config.System) config.Feature {
 		if !c.Has("pw") {
 			return errIncomplete
 		}
-		p, err := ParseSecret(sys, c.Int("type", 0), c.String("pw"))
+		p, err := aaa.ParseSharedSecret(sys, c.Int("type", 0), c.String("pw"))
 		if err != nil {
-			if errors.Is(err, ErrPasswordType) {
+			if errors.Is(err, aaa.ErrPasswordType) {
 				return c.InvalidInput("type")
 			}
 			return err
@@ -139,61 +140,6 @@ func newFeature(sys *config.System) config.Feature {
 	sys.Subscribe(config.TopicCertificates, func() { f.Reconcile(sys.Context()) })
 	sys.Subscribe(config.TopicKeys, func() { f.Reconcile(sys.Context()) })
 	return f
-}
-
-// ErrPasswordType is returned by ParseSecret for a type other than 0, 1, 6, 7.
-var ErrPasswordType = errors.New("bad password type")
-
-// Secret is the password of `ctl-service admin ... secret T P` and of
-// ctl-client `server cme ... password T P`.
-type Secret struct {
-	p   *aaa.Password
-	six bool // entered as type 6: kept AES-encrypted while that is enabled
-}
-
-// ParseSecret reads such a password. Type 1 is the reversible type-7 cipher
-// (ios-commands.md §6.6 item 8); the seed says the type tells how the
-// password is shown, not how it is typed, so a type-1 value that is not
-// valid cipher text is taken as clear text to be shown encrypted. The lock
-// must be held.
-func ParseSecret(sys *config.System, typ int, text string) (*Secret, error) {
-	switch typ {
-	case 0, 7:
-		p, err := aaa.ParsePassword(sys, typ, text)
-		return &Secret{p: p}, err
-	case 6:
-		p, err := aaa.ParsePassword(sys, typ, text)
-		return &Secret{p: p, six: true}, err
-	case 1:
-		if p, err := aaa.ParsePassword(sys, 1, text); err == nil {
-			return &Secret{p: p}, nil
-		}
-		p, err := aaa.ParsePassword(sys, 0, text)
-		if err != nil {
-			return nil, err
-		}
-		enc := p.Render(sys, false, true) // "7 <cipher>"
-		p, err = aaa.ParsePassword(sys, 7, enc[2:])
-		return &Secret{p: p}, err
-	}
-	return nil, ErrPasswordType
-}
-
-// Plain is the clear text, for the protocol only.
-func (s *Secret) Plain() string { return s.p.Plain() }
-
-// String hides the secret from accidental formatting.
-func (s *Secret) String() string { return "credentials.Secret{redacted}" }
-
-// Render is the running-config form: "0 clear", "1 <type-7 cipher>" as
-// the seeds write it, or "6 <AES>" for a password entered as type 6 while
-// AES password encryption is on (lock held).
-func (s *Secret) Render(sys *config.System) string {
-	r := s.p.Render(sys, s.six, s.six)
-	if r[0] == '7' {
-		return "1" + r[1:]
-	}
-	return r
 }
 
 // Render writes the credentials block.
@@ -278,29 +224,16 @@ func (f *Feature) tlsConfig() (*tls.Config, error) {
 	if !ok {
 		return nil, errors.New("no credentials")
 	}
-	roots := Roots(f.sys)
+	roots := p.CACertificates()
 	now := f.sys.Now
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}},
 		ClientAuth:   tls.RequireAnyClientCert,
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			return verifyChain(raw, roots, now(), x509.ExtKeyUsageAny)
+			return ctlprovider.VerifyChain(raw, roots, now(), x509.ExtKeyUsageAny)
 		},
 	}, nil
-}
-
-// Roots returns the CA certificates of every trustpoint, the anchors both
-// ends of the CTL protocol check the peer against (lock held).
-func Roots(sys *config.System) []*x509.Certificate {
-	p := pki.FromSystem(sys)
-	var out []*x509.Certificate
-	for _, n := range p.Names() {
-		if c := p.CACertificate(n); c != nil {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 func (f *Feature) handle(ctx context.Context, nc net.Conn) {
@@ -319,27 +252,27 @@ func (f *Feature) handle(ctx context.Context, nc net.Conn) {
 		f.sys.Log.Logf(logging.Warnings, "CREDENTIALS", "TLS_FAILED", "TLS handshake with CTL client %s failed", peer)
 		return
 	}
-	reply := func(status uint8, creds []Credential) {
-		b, err := MarshalResponse(status, creds)
+	reply := func(status uint8, creds []ctlprovider.Credential) {
+		b, err := ctlprovider.MarshalResponse(status, creds)
 		if err == nil {
 			tc.Write(b)
 		}
 	}
-	body, err := readFrame(tc, TypeRequest, MaxRequest)
+	body, err := ctlprovider.ReadFrame(tc, ctlprovider.TypeRequest, ctlprovider.MaxRequest)
 	if err != nil {
-		reply(StatusBadRequest, nil)
+		reply(ctlprovider.StatusBadRequest, nil)
 		return
 	}
-	user, password, err := ParseRequest(body)
+	user, password, err := ctlprovider.ParseRequest(body)
 	if err != nil {
-		reply(StatusBadRequest, nil)
+		reply(ctlprovider.StatusBadRequest, nil)
 		return
 	}
 	f.sys.Lock()
 	ok := f.admin != "" && f.secret != nil &&
 		subtle.ConstantTimeCompare([]byte(user), []byte(f.admin)) == 1 &&
 		subtle.ConstantTimeCompare([]byte(password), []byte(f.secret.Plain())) == 1
-	var creds []Credential
+	var creds []ctlprovider.Credential
 	if ok {
 		creds = f.credentials()
 	}
@@ -347,22 +280,22 @@ func (f *Feature) handle(ctx context.Context, nc net.Conn) {
 	switch {
 	case !ok:
 		f.sys.Log.Logf(logging.Warnings, "CREDENTIALS", "AUTH_FAILED", "CTL client %s failed authentication", peer)
-		reply(StatusAuthFailed, nil)
+		reply(ctlprovider.StatusAuthFailed, nil)
 	case len(creds) == 0:
-		reply(StatusUnavailable, nil)
+		reply(ctlprovider.StatusUnavailable, nil)
 	default:
 		f.sys.Log.Logf(logging.Informational, "CREDENTIALS", "SENT", "Credentials sent to CTL client %s", peer)
-		reply(StatusOK, creds)
+		reply(ctlprovider.StatusOK, creds)
 	}
 }
 
 // credentials lists what the provider hands out: its trustpoint's
 // certificate as the CME (CCM) credential, then the registered sources,
 // without duplicates (lock held).
-func (f *Feature) credentials() []Credential {
-	var out []Credential
+func (f *Feature) credentials() []ctlprovider.Credential {
+	var out []ctlprovider.Credential
 	seen := map[string]bool{}
-	add := func(c Credential) {
+	add := func(c ctlprovider.Credential) {
 		if c.Cert == nil {
 			return
 		}
@@ -373,7 +306,7 @@ func (f *Feature) credentials() []Credential {
 		}
 	}
 	if c := pki.FromSystem(f.sys).Certificate(f.trustpoint); c != nil {
-		add(Credential{Role: ctl.RoleCCM, Cert: c})
+		add(ctlprovider.Credential{Role: ctl.RoleCCM, Cert: c})
 	}
 	for _, s := range f.sources {
 		for _, c := range s() {

@@ -14,8 +14,8 @@ import (
 	"strconv"
 	"time"
 
-	"cmeos/crypto/credentials"
 	"cmeos/crypto/ctl"
+	"cmeos/crypto/ctlprovider"
 	"cmeos/crypto/pki"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
@@ -115,7 +115,7 @@ func (f *Feature) prepare() (*plan, error) {
 		}
 	}
 	if len(pl.remotes) > 0 {
-		pl.clientTLS = credentials.ClientTLS(pl.sast1, signer, credentials.Roots(f.sys), f.sys.Now)
+		pl.clientTLS = ctlprovider.ClientTLS(pl.sast1, signer, p.CACertificates(), f.sys.Now)
 	}
 	return pl, nil
 }
@@ -162,9 +162,9 @@ func (pl *plan) fetchRemote(ctx context.Context) error {
 	for _, s := range pl.remotes {
 		port := s.Port
 		if port == 0 {
-			port = credentials.DefaultPort
+			port = ctlprovider.DefaultPort
 		}
-		creds, err := credentials.Fetch(ctx, net.JoinHostPort(s.Addr.String(), strconv.Itoa(port)), s.User, s.Password.Plain(), pl.clientTLS)
+		creds, err := ctlprovider.Fetch(ctx, net.JoinHostPort(s.Addr.String(), strconv.Itoa(port)), s.User, s.Password.Plain(), pl.clientTLS)
 		if err != nil {
 			return fmt.Errorf("%% Failed to get credentials from CTL provider %s: %v", s.Addr, err)
 		}

@@ -16,8 +16,8 @@ import (
 	"strconv"
 	"sync"
 
-	"cmeos/crypto/credentials"
 	"cmeos/crypto/ctl"
+	"cmeos/ios/aaa"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 )
@@ -65,8 +65,8 @@ type Server struct {
 	// Remote CME router (server cme A username U password P): its CTL
 	// provider hands out the certificates.
 	User     string
-	Password *credentials.Secret
-	Port     int // CTL provider port; 0 means credentials.DefaultPort
+	Password *aaa.SharedSecret
+	Port     int // CTL provider port; 0 means ctlprovider.DefaultPort
 }
 
 // Import is one `import certificate` line.
@@ -205,9 +205,9 @@ func (f *Feature) serverCmd(c *cli.Context) error {
 		if role != "cme" {
 			return c.InvalidInput("user")
 		}
-		p, err := credentials.ParseSecret(f.sys, c.Int("type", 0), c.String("pw"))
+		p, err := aaa.ParseSharedSecret(f.sys, c.Int("type", 0), c.String("pw"))
 		if err != nil {
-			if errors.Is(err, credentials.ErrPasswordType) {
+			if errors.Is(err, aaa.ErrPasswordType) {
 				return c.InvalidInput("type")
 			}
 			return err

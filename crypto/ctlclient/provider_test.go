@@ -17,6 +17,7 @@ import (
 
 	"cmeos/crypto/credentials"
 	"cmeos/crypto/ctl"
+	"cmeos/crypto/ctlprovider"
 	"cmeos/ios/config"
 	"cmeos/telephony/tftpd"
 )
@@ -102,7 +103,7 @@ func TestProviderRejectsBadClients(t *testing.T) {
 	a, _, port := providerRouter(t, ca)
 	addr := "127.0.0.1:" + port
 	clientCert, clientKey := ca.issue(t, "client")
-	good := credentials.ClientTLS(clientCert, clientKey, []*x509.Certificate{ca.cert}, clock)
+	good := ctlprovider.ClientTLS(clientCert, clientKey, []*x509.Certificate{ca.cert}, clock)
 	ctx := t.Context()
 
 	// Plain garbage on 2444.
@@ -118,17 +119,17 @@ func TestProviderRejectsBadClients(t *testing.T) {
 
 	// TLS without a client certificate.
 	nocert := &tls.Config{InsecureSkipVerify: true}
-	if _, err := credentials.Fetch(ctx, addr, "cisco", "cisco123", nocert); err == nil {
+	if _, err := ctlprovider.Fetch(ctx, addr, "cisco", "cisco123", nocert); err == nil {
 		t.Error("provider answered a TLS client without a certificate")
 	}
 	// A client certificate from another CA.
 	other := newCA(t, "evil")
 	oc, ok := other.issue(t, "intruder")
-	if _, err := credentials.Fetch(ctx, addr, "cisco", "cisco123", credentials.ClientTLS(oc, ok, []*x509.Certificate{ca.cert}, clock)); err == nil {
+	if _, err := ctlprovider.Fetch(ctx, addr, "cisco", "cisco123", ctlprovider.ClientTLS(oc, ok, []*x509.Certificate{ca.cert}, clock)); err == nil {
 		t.Error("provider accepted a client certificate from an unknown CA")
 	}
 	// The client refuses a provider its roots do not vouch for.
-	if _, err := credentials.Fetch(ctx, addr, "cisco", "cisco123", credentials.ClientTLS(clientCert, clientKey, []*x509.Certificate{other.cert}, clock)); err == nil {
+	if _, err := ctlprovider.Fetch(ctx, addr, "cisco", "cisco123", ctlprovider.ClientTLS(clientCert, clientKey, []*x509.Certificate{other.cert}, clock)); err == nil {
 		t.Error("client accepted a provider certificate from an unknown CA")
 	}
 	// Malformed requests inside TLS.
@@ -148,12 +149,12 @@ func TestProviderRejectsBadClients(t *testing.T) {
 		resp.ReadFrom(tc)
 		tc.Close()
 		body := resp.Bytes()
-		if len(body) < 14 || body[13] != credentials.StatusBadRequest {
+		if len(body) < 14 || body[13] != ctlprovider.StatusBadRequest {
 			t.Errorf("request %q: response %x, want status BadRequest", req, body)
 		}
 	}
 	// Still serving.
-	creds, err := credentials.Fetch(ctx, addr, "cisco", "cisco123", good)
+	creds, err := ctlprovider.Fetch(ctx, addr, "cisco", "cisco123", good)
 	if err != nil || len(creds) != 1 || creds[0].Role != ctl.RoleCCM {
 		t.Fatalf("good client after bad ones: %v %v", creds, err)
 	}
@@ -166,7 +167,7 @@ func TestProviderRejectsBadClients(t *testing.T) {
 	}
 	ctx2, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := credentials.Fetch(ctx2, addr, "cisco", "cisco123", good); err == nil {
+	if _, err := ctlprovider.Fetch(ctx2, addr, "cisco", "cisco123", good); err == nil {
 		t.Error("provider answered after no credentials")
 	}
 }
@@ -201,7 +202,7 @@ func TestProviderWithOpenSSL(t *testing.T) {
 		return out
 	}
 	out := run("-cert", certPath, "-key", keyPath)
-	if len(out) < 14 || string(out[:4]) != "CTLP" || out[5] != credentials.TypeResponse || out[13] != credentials.StatusOK || !bytes.Contains(out, aCert.Raw) {
+	if len(out) < 14 || string(out[:4]) != "CTLP" || out[5] != ctlprovider.TypeResponse || out[13] != ctlprovider.StatusOK || !bytes.Contains(out, aCert.Raw) {
 		t.Fatalf("openssl with a client certificate got %q", out)
 	}
 	if out := run(); bytes.Contains(out, []byte("CTLP")) {

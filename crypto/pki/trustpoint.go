@@ -117,6 +117,19 @@ func (f *Feature) SetCertificate(name string, c *x509.Certificate, ca bool) {
 // CACertificate returns the decodable CA certificate of trustpoint name (lock held).
 func (f *Feature) CACertificate(name string) *x509.Certificate { return f.cert(name, true) }
 
+// CACertificates returns the CA certificates of every trustpoint, in
+// trustpoint order: the anchors this router checks a peer against (the CTL
+// provider and its clients, CAPF for MICs) (lock held).
+func (f *Feature) CACertificates() []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, n := range f.order {
+		if c := f.CACertificate(n); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Certificate returns the decodable router certificate of trustpoint name (lock held).
 func (f *Feature) Certificate(name string) *x509.Certificate { return f.cert(name, false) }
 

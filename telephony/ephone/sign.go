@@ -9,6 +9,7 @@ import (
 
 	"cmeos/crypto/credentials"
 	"cmeos/crypto/ctl"
+	"cmeos/crypto/ctlprovider"
 	"cmeos/crypto/pki"
 	"cmeos/ios/config"
 	"cmeos/telephony/cnf"
@@ -168,7 +169,7 @@ func (f *Feature) registerTFTPCredential() {
 	if p == nil {
 		return
 	}
-	p.AddSource(func() []credentials.Credential {
+	p.AddSource(func() []ctlprovider.Credential {
 		if !f.svc.Enabled || f.svc.TFTPCredentials == "" {
 			return nil
 		}
@@ -180,6 +181,6 @@ func (f *Feature) registerTFTPCredential() {
 		if c == nil {
 			return nil
 		}
-		return []credentials.Credential{{Role: ctl.RoleTFTP, Cert: c}}
+		return []ctlprovider.Credential{{Role: ctl.RoleTFTP, Cert: c}}
 	})
 }

@@ -1,4 +1,4 @@
-package credentials
+package ctlprovider
 
 import (
 	"bytes"
@@ -86,8 +86,8 @@ func frame(typ uint8, body []byte) []byte {
 	return append(b, body...)
 }
 
-// readFrame reads one frame of type typ, at most max bytes of body.
-func readFrame(r io.Reader, typ uint8, max int) ([]byte, error) {
+// ReadFrame reads one frame of type typ, at most max bytes of body.
+func ReadFrame(r io.Reader, typ uint8, max int) ([]byte, error) {
 	var h [frameHeader]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return nil, fmt.Errorf("reading frame header: %w", err)
@@ -234,7 +234,7 @@ func Fetch(ctx context.Context, addr, user, password string, cfg *tls.Config) ([
 	if _, err := nc.Write(req); err != nil {
 		return nil, err
 	}
-	body, err := readFrame(nc, TypeResponse, MaxResponse)
+	body, err := ReadFrame(nc, TypeResponse, MaxResponse)
 	if err != nil {
 		return nil, err
 	}
@@ -263,16 +263,16 @@ func ClientTLS(cert *x509.Certificate, key any, roots []*x509.Certificate, now f
 	return &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		Certificates:       []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}},
-		InsecureSkipVerify: true, // replaced by verifyChain: IP-addressed peers, CA pool from trustpoints
+		InsecureSkipVerify: true, // replaced by VerifyChain: IP-addressed peers, CA pool from trustpoints
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			return verifyChain(raw, roots, now(), x509.ExtKeyUsageAny)
+			return VerifyChain(raw, roots, now(), x509.ExtKeyUsageAny)
 		},
 	}
 }
 
-// verifyChain checks that the peer's certificate chains to one of roots,
+// VerifyChain checks that the peer's certificate chains to one of roots,
 // or is itself one of them.
-func verifyChain(raw [][]byte, roots []*x509.Certificate, now time.Time, usage x509.ExtKeyUsage) error {
+func VerifyChain(raw [][]byte, roots []*x509.Certificate, now time.Time, usage x509.ExtKeyUsage) error {
 	if len(raw) == 0 {
 		return errors.New("peer sent no certificate")
 	}

@@ -1,4 +1,4 @@
-package credentials
+package ctlprovider
 
 import (
 	"bytes"
@@ -34,7 +34,7 @@ func TestRequestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, err := readFrame(bytes.NewReader(b), TypeRequest, MaxRequest)
+	body, err := ReadFrame(bytes.NewReader(b), TypeRequest, MaxRequest)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,10 +42,10 @@ func TestRequestRoundTrip(t *testing.T) {
 	if err != nil || u != "cisco" || p != "cisco123" {
 		t.Fatalf("got %q %q %v", u, p, err)
 	}
-	if _, err := readFrame(bytes.NewReader(b), TypeResponse, MaxResponse); err == nil {
+	if _, err := ReadFrame(bytes.NewReader(b), TypeResponse, MaxResponse); err == nil {
 		t.Error("request read as a response")
 	}
-	if _, err := readFrame(bytes.NewReader(b[:len(b)-1]), TypeRequest, MaxRequest); err == nil {
+	if _, err := ReadFrame(bytes.NewReader(b[:len(b)-1]), TypeRequest, MaxRequest); err == nil {
 		t.Error("truncated frame accepted")
 	}
 }
