@@ -18,7 +18,7 @@ import (
 	"cmeos/ios/aaa"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
-	"cmeos/netsvc"
+	"cmeos/ios/service"
 )
 
 // Mode is the capf-server configuration mode.
@@ -121,13 +121,13 @@ type Feature struct {
 
 	store *Store // LSC records, in nvram
 
-	rmu sync.Mutex    // serializes Reconcile
-	svc netsvc.Server // the listener and its connections
+	rmu      sync.Mutex     // serializes Reconcile
+	svc      service.Runner // the listener and its connections
+	testPort *int           // SetListenPort
 
 	minute  time.Duration // the unit of keygen-timeout (tests shorten it)
 	session atomic.Uint32 // last session id handed out
 	debug   debugFlags
-	limit   sourceLimit
 
 	// mu guards the counters.
 	mu       sync.Mutex
@@ -137,7 +137,7 @@ type Feature struct {
 // Counters are the service's totals since boot (show capf-server summary
 // in cmeos; the seed prints configuration only).
 type Counters struct {
-	Sessions, Installed, Fetched, Deleted, Failed, AuthFailures, Refused int
+	Sessions, Installed, Fetched, Deleted, Failed, AuthFailures int
 }
 
 // FromSystem returns the capf-server feature of a System.
@@ -202,6 +202,7 @@ var errIncomplete = errors.New("% Incomplete command.\n\n")
 
 func newFeature(sys *config.System) config.Feature {
 	f := &Feature{sys: sys, minute: time.Minute}
+	f.svc = service.Runner{Name: "CAPF server", Facility: "CAPF", Log: sys.Log}
 	f.setDefaults()
 	f.store = NewStore(sys.FS)
 	t := sys.Tree
@@ -506,14 +507,32 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 	if f.source.IsValid() {
 		host = f.source.String()
 	}
-	addr := net.JoinHostPort(host, strconv.Itoa(f.port))
+	port := f.port
+	if f.testPort != nil {
+		port = *f.testPort
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
 	f.sys.Unlock()
-	return f.svc.Reconcile(ctx, addr, why, f.handle, f.sys.Log, "CAPF", "CAPF server")
+	if why != "" {
+		f.svc.Down(why)
+		return nil
+	}
+	return f.svc.Up(ctx, service.Config{Addr: addr, TLS: f.tlsConfig, Handle: f.handle,
+		MaxConns: MaxSessions, MaxPerSource: MaxPerSource, Handshake: StepTimeout})
+}
+
+// SetListenPort makes the listener use this port instead of the configured
+// one (0: a free port), for tests that run boxes side by side. Call it
+// before the configuration is loaded.
+func (f *Feature) SetListenPort(port int) {
+	f.sys.Lock()
+	f.testPort = &port
+	f.sys.Unlock()
 }
 
 // Close stops the service.
 func (f *Feature) Close() error {
-	f.svc.Stop()
+	f.svc.Close()
 	return nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"cmeos/crypto/ca"
@@ -27,44 +26,14 @@ const (
 	// MaxMessage is the largest body accepted from a phone: a certificate,
 	// a signature and SUDI data fit in a few KiB.
 	MaxMessage = 16 * 1024
-	// MaxSessions and MaxPerSource bound concurrent sessions.
+	// MaxSessions and MaxPerSource bound concurrent sessions (the
+	// service runner closes connections over the limits).
 	MaxSessions  = 64
 	MaxPerSource = 4
 	// StepTimeout is how long the server waits for any answer other than
 	// the key generation response (and for the TLS handshake).
 	StepTimeout = 60 * time.Second
 )
-
-// sourceLimit counts sessions per source address and in total.
-type sourceLimit struct {
-	mu    sync.Mutex // guards n and total
-	n     map[string]int
-	total int
-}
-
-func (l *sourceLimit) acquire(ip string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.n == nil {
-		l.n = map[string]int{}
-	}
-	if l.total >= MaxSessions || l.n[ip] >= MaxPerSource {
-		return false
-	}
-	l.n[ip]++
-	l.total++
-	return true
-}
-
-func (l *sourceLimit) release(ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.n[ip]--
-	l.total--
-	if l.n[ip] == 0 {
-		delete(l.n, ip)
-	}
-}
 
 // effective is a phone's operation and auth mode: the ephone's cert-oper
 // wins over the capf-server ones (seed 004). Lock held.
@@ -186,39 +155,25 @@ type result struct {
 	err error
 }
 
-func (f *Feature) handle(ctx context.Context, nc net.Conn) {
-	ip, _, _ := net.SplitHostPort(nc.RemoteAddr().String())
-	if !f.limit.acquire(ip) {
-		f.count(func(c *Counters) { c.Refused++ })
-		f.debugf(&f.debug.errors, "connection from %s refused: session limit", ip)
-		nc.Close()
-		return
-	}
-	defer f.limit.release(ip)
-	defer func() {
-		if r := recover(); r != nil {
-			f.sys.Log.Logf(logging.Errors, "CAPF", "SESSION_PANIC", "session with %s closed: %v", ip, r)
-		}
-	}()
-	defer nc.Close()
+// tlsConfig is asked per connection: the trustpoint-label certificate as
+// it is now. 7900-series phones speak only TLS 1.0 (protocols.md §1).
+func (f *Feature) tlsConfig() (*tls.Config, error) {
 	f.sys.Lock()
 	cert, key, ok := pki.FromSystem(f.sys).Credentials(f.trustpoint)
 	f.sys.Unlock()
 	if !ok {
-		return
+		return nil, errors.New("no CAPF certificate")
 	}
-	nc.SetDeadline(time.Now().Add(StepTimeout))
-	// 7900-series phones speak only TLS 1.0 (protocols.md §1 notes).
-	tc := tls.Server(nc, &tls.Config{MinVersion: tls.VersionTLS10,
-		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}}})
-	hctx, cancel := context.WithTimeout(ctx, StepTimeout)
-	err := tc.HandshakeContext(hctx)
-	cancel()
-	if err != nil {
-		f.debugf(&f.debug.errors, "TLS handshake with %s failed: %s", ip, escape(err.Error()))
-		return
-	}
-	nc.SetDeadline(time.Time{})
+	return &tls.Config{MinVersion: tls.VersionTLS10,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}}}, nil
+}
+
+// handle runs one session on a connection whose TLS handshake the
+// service runner has done (it also bounds connections and recovers
+// panics).
+func (f *Feature) handle(ctx context.Context, tc net.Conn) {
+	ip, _, _ := net.SplitHostPort(tc.RemoteAddr().String())
+	tc.SetDeadline(time.Time{}) // the session's own timers from here
 	s := &session{f: f, id: f.session.Add(1), conn: tc, in: make(chan result, 1), done: make(chan struct{}), peer: ip}
 	f.count(func(c *Counters) { c.Sessions++ })
 	go s.reader()

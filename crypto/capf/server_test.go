@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -156,8 +155,8 @@ func bootBox(t *testing.T, root string, first bool, extra ...string) *box {
 // `port`, so the test reconfigures the service underneath).
 func (b *box) restart(t *testing.T) {
 	t.Helper()
+	b.f.SetListenPort(0)
 	b.sys.Lock()
-	b.f.port = 0
 	p := pki.FromSystem(b.sys)
 	b.capf, b.ca = p.Certificate("capf"), b.f.Issuer()
 	b.sys.Unlock()
@@ -700,17 +699,32 @@ func TestBadSessions(t *testing.T) {
 		}
 	})
 	t.Run("per-source limit", func(t *testing.T) {
-		var conns []net.Conn
-		for range MaxPerSource + 2 {
-			c, err := net.Dial("tcp", b.addr)
+		// MaxPerSource sessions wait for their Auth Response; one more
+		// connection from the same address is closed at once.
+		var conns []*tls.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for range MaxPerSource {
+			c, err := tls.Dial("tcp", b.addr, &tls.Config{InsecureSkipVerify: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			conns = append(conns, c)
+			if m, err := ReadMessage(c, MaxBody); err != nil || m.Command != CmdAuthRequest {
+				t.Fatalf("session %d: %v", len(conns), err)
+			}
 		}
-		waitFor(t, func() bool { return b.f.Stats().Refused >= 2 })
-		for _, c := range conns {
+		c, err := tls.Dial("tcp", b.addr, &tls.Config{InsecureSkipVerify: true})
+		if err == nil {
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			_, err = ReadMessage(c, MaxBody)
 			c.Close()
+		}
+		if err == nil {
+			t.Error("a session over the per-source limit was served")
 		}
 	})
 }

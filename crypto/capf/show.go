@@ -130,8 +130,8 @@ func (f *Feature) showCertOper(c *cli.Context) {
 	if f.Addr() != nil {
 		state = "Running"
 	}
-	c.Printf("CAPF server %s: %d sessions, %d installed, %d fetched, %d deleted, %d failed, %d wrong auth strings, %d refused\n",
-		state, n.Sessions, n.Installed, n.Fetched, n.Deleted, n.Failed, n.AuthFailures, n.Refused)
+	c.Printf("CAPF server %s: %d sessions, %d installed, %d fetched, %d deleted, %d failed, %d wrong auth strings\n",
+		state, n.Sessions, n.Installed, n.Fetched, n.Deleted, n.Failed, n.AuthFailures)
 }
 
 // debugf writes a debug line if that kind of debugging is on. Arguments
