@@ -3,6 +3,7 @@ package ephone_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"cmeos/telephony/sccp"
 )
@@ -207,4 +208,195 @@ func TestSecureRegistration(t *testing.T) {
 			t.Errorf("show ephone registered lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+func TestHoldResume(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	p1, p3 := register(t, b, "000000000001"), register(t, b, "000000000003")
+	refA, _ := call(t, p1, p3, "1003")
+	p1.send(&sccp.SoftKeyEvent{Event: sccp.SoftKeyHold, Line: 1, CallRef: refA})
+	p1.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.CloseReceiveChannel); return ok }, "CloseReceiveChannel")
+	p1.state(sccp.CallStateHold)
+	p3.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.StopMediaTransmission); return ok }, "StopMediaTransmission")
+	if out := show(b.sys, "show ephone-dn 1"); !strings.Contains(out, "CH1   HOLD") {
+		t.Errorf("show ephone-dn 1 while held:\n%s", out)
+	}
+	p1.send(&sccp.SoftKeyEvent{Event: sccp.SoftKeyResume, Line: 1, CallRef: refA})
+	p1.state(sccp.CallStateConnected)
+	toP3, toP1 := p1.smt(), p3.smt()
+	if toP3 != p3.rtpAddr() || toP1 != p1.rtpAddr() {
+		t.Fatalf("media after resume: %v %v", toP3, toP1)
+	}
+	rtpFlows(t, p1, p3, toP3)
+	rtpFlows(t, p3, p1, toP1)
+}
+
+// TestTransfer: ephone 2 (dual-line) answers ephone 1, then transfers it
+// to ephone 3, consultative (full-consult) and blind.
+func TestTransfer(t *testing.T) {
+	for _, mode := range []string{"full-consult", "full-blind"} {
+		t.Run(mode, func(t *testing.T) {
+			cfg := append(append([]string(nil), plainConfig...), "telephony-service", " transfer-system "+mode, " exit")
+			b := newBox(t, cfg...)
+			p1, p2, p3 := register(t, b, "000000000001"), register(t, b, "000000000002"), register(t, b, "000000000003")
+			_, ref2 := call(t, p1, p2, "1002")
+			p2.send(&sccp.SoftKeyEvent{Event: sccp.SoftKeyTransfer, Line: 1, CallRef: ref2})
+			p2.state(sccp.CallStateHold)
+			p2.state(sccp.CallStateOffHook)
+			p2.tone(sccp.ToneInsideDialTone)
+			p2.dial("1003")
+			ref3 := p3.state(sccp.CallStateRingIn)
+			if mode == "full-consult" {
+				p3.send(&sccp.SoftKeyEvent{Event: sccp.SoftKeyAnswer, Line: 1, CallRef: ref3})
+				p3.state(sccp.CallStateConnected)
+				consult := p2.state(sccp.CallStateConnected)
+				p3.smt()
+				p2.send(&sccp.SoftKeyEvent{Event: sccp.SoftKeyTransfer, Line: 1, CallRef: consult})
+			} else {
+				p1.state(sccp.CallStateRingOut)
+				p3.send(&sccp.SoftKeyEvent{Event: sccp.SoftKeyAnswer, Line: 1, CallRef: ref3})
+				p3.state(sccp.CallStateConnected)
+			}
+			// ephone 2 is out of both calls; 1 and 3 talk
+			p2.state(sccp.CallStateOnHook)
+			p1.state(sccp.CallStateConnected)
+			to3, to1 := p1.smt(), p3.smt()
+			if to3 != p3.rtpAddr() || to1 != p1.rtpAddr() {
+				t.Fatalf("media after transfer: 1 sends to %v (3 is %v), 3 to %v (1 is %v)", to3, p3.rtpAddr(), to1, p1.rtpAddr())
+			}
+			rtpFlows(t, p1, p3, to3)
+			rtpFlows(t, p3, p1, to1)
+			if out := show(b.sys, "show ephone-dn 2"); !strings.Contains(out, "CH1   IDLE") {
+				t.Errorf("dn 2 after transfer:\n%s", out)
+			}
+		})
+	}
+}
+
+// fourth adds ephone 4 with dn 1004 to plainConfig.
+var fourth = []string{"ephone-dn 4", " number 1004", " name Dave", " exit",
+	"ephone 4", " mac-address 0000.0000.0004", " type 7960", " button 1:4", " exit"}
+
+func TestCallForward(t *testing.T) {
+	for _, tc := range []struct{ name, fwd string }{
+		{"busy", "call-forward busy 1004"},
+		{"noan", "call-forward noan 1004 timeout 3"},
+		{"all", "call-forward all 1004"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := append(append(append([]string(nil), plainConfig...), fourth...), "ephone-dn 3", " "+tc.fwd, " exit")
+			b := newBox(t, cfg...)
+			p1, p2, p3, p4 := register(t, b, "000000000001"), register(t, b, "000000000002"),
+				register(t, b, "000000000003"), register(t, b, "000000000004")
+			caller := p1
+			switch tc.name {
+			case "busy":
+				call(t, p1, p3, "1003") // dn 3 is busy now
+				caller = p2
+				caller.send(&sccp.OffHook{})
+				caller.dial("1003")
+			case "noan":
+				p1.send(&sccp.OffHook{})
+				p1.dial("1003")
+				p3.state(sccp.CallStateRingIn)
+				p3.state(sccp.CallStateOnHook) // after 3 s the call moves on
+			case "all":
+				p1.send(&sccp.OffHook{})
+				p1.dial("1003")
+			}
+			ref := p4.state(sccp.CallStateRingIn)
+			ci := p4.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.CallInfo); return ok }, "CallInfo").(*sccp.CallInfo)
+			if ci.OriginalCalledParty != "1003" || ci.CallType != sccp.CallTypeForward {
+				t.Errorf("CallInfo at the forward target: %+v", ci)
+			}
+			p4.send(&sccp.SoftKeyEvent{Event: sccp.SoftKeyAnswer, Line: 1, CallRef: ref})
+			caller.state(sccp.CallStateConnected)
+			to4, toCaller := caller.smt(), p4.smt()
+			if to4 != p4.rtpAddr() || toCaller != caller.rtpAddr() {
+				t.Fatalf("media: %v %v", to4, toCaller)
+			}
+			rtpFlows(t, caller, p4, to4)
+		})
+	}
+}
+
+// TestCallWaiting: dn 1002 is dual-line; a second call waits with the
+// call-waiting tone, and answering it holds the first.
+func TestCallWaiting(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	p1, p2, p3 := register(t, b, "000000000001"), register(t, b, "000000000002"), register(t, b, "000000000003")
+	_, first := call(t, p1, p2, "1002")
+	p3.send(&sccp.OffHook{})
+	p3.dial("1002")
+	p3.state(sccp.CallStateRingOut)
+	ref := p2.state(sccp.CallStateRingIn)
+	p2.tone(sccp.ToneCallWaiting)
+	if out := show(b.sys, "show ephone-dn 2"); !strings.Contains(out, "CH1   CONNECTED   CH2   RINGING") {
+		t.Errorf("show ephone-dn 2 with a call waiting:\n%s", out)
+	}
+	p2.send(&sccp.SoftKeyEvent{Event: sccp.SoftKeyAnswer, Line: 1, CallRef: ref})
+	p2.wait(func(m sccp.Message) bool {
+		cs, ok := m.(*sccp.CallState)
+		return ok && cs.State == sccp.CallStateHold && cs.CallRef == first
+	}, "first call on hold")
+	p3.state(sccp.CallStateConnected)
+	to2, to3 := p3.smt(), p2.smt()
+	if to2 != p2.rtpAddr() || to3 != p3.rtpAddr() {
+		t.Fatalf("media: %v %v", to2, to3)
+	}
+	rtpFlows(t, p3, p2, to2)
+}
+
+// TestSharedLine: a DN on two phones rings both; answering on one stops
+// the other.
+func TestSharedLine(t *testing.T) {
+	cfg := append(append([]string(nil), plainConfig...), "ephone 2", " button 1:2 2:3", " exit")
+	b := newBox(t, cfg...)
+	p1, p2, p3 := register(t, b, "000000000001"), register(t, b, "000000000002"), register(t, b, "000000000003")
+	p1.send(&sccp.OffHook{})
+	p1.dial("1003")
+	p2.state(sccp.CallStateRingIn)
+	ref := p3.state(sccp.CallStateRingIn)
+	p3.send(&sccp.SoftKeyEvent{Event: sccp.SoftKeyAnswer, Line: 1, CallRef: ref})
+	p2.state(sccp.CallStateOnHook)
+	p1.state(sccp.CallStateConnected)
+	if to := p1.smt(); to != p3.rtpAddr() {
+		t.Fatalf("media to %v, want ephone 3 at %v", to, p3.rtpAddr())
+	}
+}
+
+// TestVanish: a phone that disappears mid-call is unregistered and its
+// far end cleared; the other phones go on.
+func TestVanish(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	p1, p3 := register(t, b, "000000000001"), register(t, b, "000000000003")
+	call(t, p1, p3, "1003")
+	p3.conn.Close()
+	p1.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.CloseReceiveChannel); return ok }, "CloseReceiveChannel")
+	p1.state(sccp.CallStateOnHook)
+	logs := strings.Join(b.sys.Log.Entries(), "\n")
+	if !strings.Contains(logs, "%IPPHONE-6-UNREGISTER_ABNORMAL: ephone-3:SEP000000000003") {
+		t.Errorf("no UNREGISTER line:\n%s", logs)
+	}
+	if out := show(b.sys, "show ephone registered"); strings.Contains(out, "ephone-3") {
+		t.Errorf("vanished phone still registered:\n%s", out)
+	}
+	p2 := register(t, b, "000000000002")
+	call(t, p1, p2, "1002")
+}
+
+// TestUnregister: a phone that says goodbye is logged as such.
+func TestUnregister(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	p1 := register(t, b, "000000000001")
+	p1.send(&sccp.Unregister{})
+	p1.wait(func(m sccp.Message) bool { a, ok := m.(*sccp.UnregisterAck); return ok && a.Status == sccp.UnregisterAckOK }, "UnregisterAck")
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "%IPPHONE-6-UNREGISTER_NORMAL: ephone-1:SEP000000000001 IP:127.0.0.1 Socket:1 DeviceType:Phone has unregistered normally.") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("no UNREGISTER_NORMAL:\n%s", strings.Join(b.sys.Log.Entries(), "\n"))
 }
