@@ -212,8 +212,14 @@ func (s *Server) serviceConfig(cfg Config, addr string, secure bool) service.Con
 		Handle:       func(ctx context.Context, c net.Conn) { s.ServeConn(ctx, c, secure) },
 	}
 	if secure {
-		get := cfg.TLS
+		// The runner keeps the function of the service it started; asking
+		// the current Config per handshake makes a new TLS function given
+		// to Up (another trustpoint) apply without a restart.
 		sc.TLS = func() (*tls.Config, error) {
+			get := s.config().TLS
+			if get == nil {
+				return nil, errors.New("sccp: secure signaling not configured")
+			}
 			tc, err := get()
 			if err != nil {
 				return nil, err

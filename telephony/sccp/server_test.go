@@ -650,3 +650,56 @@ func TestServerTLSHalfOpen(t *testing.T) {
 	}
 	p.expect(&RegisterAck{KeepAliveInterval: 30, DateTemplate: "M/D/Y", SecondaryKeepAliveInterval: 30, MaxProtocolVersion: 22, Features: RegisterAckFeatures(22)}, &CapabilitiesReq{})
 }
+
+// TestServerTLSConfigChange: a new TLS function given to Up applies to the
+// next handshake without restarting the listener.
+func TestServerTLSConfigChange(t *testing.T) {
+	a, b := newTestPKI(t, "CA A"), newTestPKI(t, "CA B")
+	cfgFor := func(p *testPKI) func() (*tls.Config, error) {
+		pool := x509.NewCertPool()
+		pool.AddCert(p.ca)
+		return func() (*tls.Config, error) {
+			return &tls.Config{Certificates: []tls.Certificate{p.server}, ClientCAs: pool}, nil
+		}
+	}
+	free := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	plain, addr := free(), free()
+	s, reg, log := startServer(t, Config{Addr: plain, SecureAddr: addr, TLS: cfgFor(a)})
+	try := func(p *testPKI) error {
+		roots := x509.NewCertPool()
+		roots.AddCert(p.ca)
+		cert := p.issue(t, "SEP001122334455", x509.ExtKeyUsageClientAuth)
+		c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", Certificates: []tls.Certificate{cert}})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		WriteMessage(c, 22, testRegister("SEP001122334455", 22))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = ReadMessage(c, 0)
+		return err
+	}
+	if err := try(a); err != nil {
+		t.Fatalf("with CA A: %v", err)
+	}
+	<-reg.regs
+	if err := s.Up(t.Context(), Config{Addr: plain, SecureAddr: addr, Registrar: reg, TLS: cfgFor(b)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(log.text(), "STARTED"); n != 2 {
+		t.Fatalf("listeners restarted:\n%s", log.text())
+	}
+	if err := try(b); err != nil {
+		t.Fatalf("with CA B after the change: %v", err)
+	}
+	if err := try(a); err == nil {
+		t.Fatal("CA A still accepted after the change")
+	}
+}
