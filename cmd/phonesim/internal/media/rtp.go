@@ -133,37 +133,54 @@ func (s *Stream) transmit(remote netip.AddrPort, c Codec, packetMs int, stop cha
 	rand.Read(r[:])
 	seq, ts, ssrc := binary.BigEndian.Uint16(r[0:]), binary.BigEndian.Uint32(r[2:]), binary.BigEndian.Uint32(r[4:])
 	hdr[0] = 0x80 // version 2, no padding, extension or CSRC
-	t := time.NewTicker(time.Duration(packetMs) * time.Millisecond)
-	defer t.Stop()
+	// Packets are paced by the wall clock, not by ticks: on a loaded
+	// machine a late wake-up sends the packets that fell due (up to
+	// half a second of them), so the stream keeps its rate as a phone's
+	// DSP does.
+	interval := time.Duration(packetMs) * time.Millisecond
+	start := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	first := true
 	buf := make([]byte, 0, 12+samples)
+	sent := int64(0)
 	for {
 		select {
 		case <-stop:
 			return
 		case <-s.done:
 			return
-		case <-t.C:
+		case <-timer.C:
 		}
-		s.mu.Lock()
-		s.tone.Fill(pcm)
-		s.mu.Unlock()
-		hdr[1] = c.PayloadType()
-		if first {
-			hdr[1] |= 0x80 // marker on the first packet of a talkspurt
-			first = false
+		due := int64(time.Since(start)/interval) + 1
+		if due-sent > int64(500*time.Millisecond/interval) {
+			skip := due - sent - int64(500*time.Millisecond/interval)
+			sent += skip
+			seq += uint16(skip)
+			ts += uint32(skip) * uint32(samples)
 		}
-		binary.BigEndian.PutUint16(hdr[2:], seq)
-		binary.BigEndian.PutUint32(hdr[4:], ts)
-		binary.BigEndian.PutUint32(hdr[8:], ssrc)
-		buf = c.Encode(append(buf[:0], hdr[:]...), pcm)
-		if _, err := s.conn.WriteToUDPAddrPort(buf, remote); err == nil {
+		for ; sent < due; sent++ {
 			s.mu.Lock()
-			s.stats.TxPackets++
+			s.tone.Fill(pcm)
 			s.mu.Unlock()
+			hdr[1] = c.PayloadType()
+			if first {
+				hdr[1] |= 0x80 // marker on the first packet of a talkspurt
+				first = false
+			}
+			binary.BigEndian.PutUint16(hdr[2:], seq)
+			binary.BigEndian.PutUint32(hdr[4:], ts)
+			binary.BigEndian.PutUint32(hdr[8:], ssrc)
+			buf = c.Encode(append(buf[:0], hdr[:]...), pcm)
+			if _, err := s.conn.WriteToUDPAddrPort(buf, remote); err == nil {
+				s.mu.Lock()
+				s.stats.TxPackets++
+				s.mu.Unlock()
+			}
+			seq++
+			ts += uint32(samples)
 		}
-		seq++
-		ts += uint32(samples)
+		timer.Reset(time.Until(start.Add(time.Duration(due) * interval)))
 	}
 }
 

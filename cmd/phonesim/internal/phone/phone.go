@@ -143,6 +143,7 @@ type Phone struct {
 	streams   map[uint32]*media.Stream // by passThruPartyID
 	toneFreq  float64
 	lastKA    time.Time // last KeepAliveAck
+	closing   bool      // Unregister sent: the server may close the connection
 	done      chan struct{}
 	err       error // why the connection ended
 }
@@ -484,7 +485,12 @@ func (p *Phone) readLoop(conn net.Conn) {
 	for {
 		m, err := sccp.ReadMessage(conn)
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
+			p.mu.Lock()
+			closing := p.closing
+			p.mu.Unlock()
+			if closing {
+				p.fail(nil)
+			} else if errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
 				p.fail(fmt.Errorf("phone: connection closed by the call manager: %w", err))
 			} else {
 				p.fail(fmt.Errorf("phone: reading: %w", err))
@@ -501,12 +507,14 @@ func (p *Phone) readLoop(conn net.Conn) {
 func (p *Phone) Close() error {
 	p.mu.Lock()
 	conn, registered := p.conn, p.ack != nil
+	p.closing = true
 	p.mu.Unlock()
 	if conn != nil && registered {
 		select {
 		case <-p.done:
 		default:
 			if p.send(sccp.MsgUnregister, sccp.Unregister()) == nil {
+				// UnregisterAck, or the server closing the connection.
 				p.waitCond(2*time.Second, func() bool { return p.report.Counts["rx UnregisterAck"] > 0 })
 			}
 		}
