@@ -36,11 +36,13 @@ type Profile int
 
 // Profiles.
 const (
-	// ProfileServer: CallManager, TFTP, SAST, HTTPS: digitalSignature +
-	// keyEncipherment, serverAuth + clientAuth, CA:FALSE.
+	// ProfileServer: CallManager, TFTP, SAST, TVS, HTTPS: digitalSignature
+	// + keyEncipherment + dataEncipherment, serverAuth + clientAuth,
+	// CA:FALSE (seed 002, table 1: the CallManager, tomcat and TVS rows).
 	ProfileServer Profile = iota
-	// ProfileCAPF: CA:TRUE pathlen:0, digitalSignature + keyCertSign
-	// (CAPF issues phone LSCs).
+	// ProfileCAPF: CA:TRUE pathlen:0, digitalSignature + keyCertSign (seed
+	// 000: CAPF issues phone LSCs) + keyEncipherment, serverAuth (seed 002,
+	// table 1: the CAPF row; CAPF is the TLS server of port 3804).
 	ProfileCAPF
 	// ProfilePhone: phone LSC: digitalSignature + keyEncipherment, clientAuth.
 	ProfilePhone
@@ -320,7 +322,8 @@ func (a *Authority) signLocked(csr *x509.CertificateRequest, profile Profile) (*
 	switch profile {
 	case ProfileCAPF:
 		tmpl.IsCA, tmpl.MaxPathLenZero = true, true
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageCertSign
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	case ProfilePhone:
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
@@ -330,7 +333,7 @@ func (a *Authority) signLocked(csr *x509.CertificateRequest, profile Profile) (*
 		tmpl.URIs = csr.URIs
 		tmpl.SignatureAlgorithm = SignatureAlgorithm(a.key, "sha256")
 	default:
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageDataEncipherment
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
 	}
 	if a.cdpURL != "" {

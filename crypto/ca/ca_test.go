@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"cmeos/crypto/ca"
 	"cmeos/crypto/keys"
 	"cmeos/crypto/pki"
@@ -177,14 +179,23 @@ func TestSeedEnrollment(t *testing.T) {
 		if c.SignatureAlgorithm != x509.SHA256WithRSA {
 			t.Errorf("%s: signature %v", name, c.SignatureAlgorithm)
 		}
+		// Seed 002, table 1 (CSR key usage extensions): the CallManager,
+		// TVS and tomcat rows for the server roles, the CAPF row (with
+		// seed 000's CA:TRUE pathlen:0) for CAPF.
+		type profile struct {
+			CA, PathLenZero bool
+			KU              x509.KeyUsage
+			EKU             []x509.ExtKeyUsage
+		}
+		want := profile{KU: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageDataEncipherment,
+			EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
 		if name == "capf" {
-			if !c.IsCA || c.MaxPathLen != 0 || !c.MaxPathLenZero || c.KeyUsage != x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign {
-				t.Errorf("capf profile wrong: CA=%v pathlen=%d ku=%v", c.IsCA, c.MaxPathLen, c.KeyUsage)
-			}
-		} else {
-			if c.IsCA || len(c.ExtKeyUsage) != 2 || c.ExtKeyUsage[0] != x509.ExtKeyUsageServerAuth || c.ExtKeyUsage[1] != x509.ExtKeyUsageClientAuth {
-				t.Errorf("%s profile wrong: CA=%v eku=%v", name, c.IsCA, c.ExtKeyUsage)
-			}
+			want = profile{CA: true, PathLenZero: true, KU: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageCertSign,
+				EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+		}
+		got := profile{c.IsCA, c.MaxPathLenZero && c.MaxPathLen == 0, c.KeyUsage, c.ExtKeyUsage}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s profile (-seed 002 +issued):\n%s", name, diff)
 		}
 	}
 	show := r.run("do show crypto pki certificates cme_tftp", "do show crypto pki server", "do show crypto pki trustpoints status",

@@ -2,6 +2,9 @@ package ctlclient
 
 import (
 	"errors"
+	"fmt"
+
+	"cmeos/crypto/pki"
 
 	"cmeos/ios/config"
 	iosfs "cmeos/ios/fs"
@@ -31,4 +34,18 @@ func (f *Feature) erase() {
 	if err == nil {
 		f.sys.Log.Logf(logging.Notifications, "CTL_CLIENT", "ERASED", "%s erased", FileName)
 	}
+}
+
+// trustpointExists refuses a SAST trustpoint that is not configured, as
+// IOS does when it is typed (seed 004 E10's `sast1 trustpoint
+// mytrustpoint1>` names none). A startup-config may name trustpoints it
+// defines later, so loading accepts any name.
+func (f *Feature) trustpointExists(name string) error {
+	if f.sys.IsLoading() {
+		return nil
+	}
+	if p := pki.FromSystem(f.sys); p != nil && p.Trustpoint(name) != nil {
+		return nil
+	}
+	return fmt.Errorf("%% Trustpoint %s not found.", name)
 }

@@ -138,6 +138,9 @@ func newFeature(sys *config.System) config.Feature {
 		if !c.Has("tp") {
 			return errIncomplete
 		}
+		if err := f.trustpointExists(c.String("tp")); err != nil {
+			return err
+		}
 		f.sast1 = c.String("tp")
 		return nil
 	})
@@ -148,6 +151,9 @@ func newFeature(sys *config.System) config.Feature {
 		}
 		if !c.Has("tp") {
 			return errIncomplete
+		}
+		if err := f.trustpointExists(c.String("tp")); err != nil {
+			return err
 		}
 		f.sast2 = c.String("tp")
 		return nil

@@ -277,7 +277,19 @@ func (f *enable) Render(r *config.Renderer) {
 
 type aaaFeature struct {
 	newModel bool
-	lines    []string // method lists and stored lines, in the order typed
+	lists    []methodList // in the order typed
+}
+
+// methodList is one `aaa authentication login`, `aaa authorization exec`,
+// `aaa accounting` or `aaa session-id` line, kept typed.
+type methodList struct {
+	kind    string   // "authentication login", "authorization exec", "accounting", "session-id"
+	name    string   // the list name ("default"); for accounting its first two words
+	methods []string // the methods in order
+}
+
+func (m methodList) String() string {
+	return strings.Join(append([]string{"aaa", m.kind, m.name}, m.methods...), " ")
 }
 
 func newAAA(sys *config.System) config.Feature {
@@ -293,18 +305,27 @@ func newAAA(sys *config.System) config.Feature {
 		sys.Tree.Add(cli.ModeConfig, cli.Command{Syntax: syntax, Help: help, Owner: "aaa", No: true, Run: run})
 	}
 	add("aaa new-model", func(c *cli.Context) error { f.newModel = !c.Negate; return nil })
-	store := func(c *cli.Context, key string) {
-		line := c.CanonicalArgs()
-		var keep []string
-		for _, l := range f.lines {
-			if !strings.HasPrefix(l, key+" ") && l != key {
+	// set replaces the list of that kind and name (or removes it for no).
+	set := func(c *cli.Context, m methodList) {
+		var keep []methodList
+		for _, l := range f.lists {
+			if l.kind != m.kind || l.name != m.name {
 				keep = append(keep, l)
 			}
 		}
 		if !c.Negate {
-			keep = append(keep, line)
+			keep = append(keep, m)
 		}
-		f.lines = keep
+		f.lists = keep
+	}
+	// methodWords are the typed methods after the list name, canonical
+	// (abbreviations expanded).
+	methodWords := func(c *cli.Context, skip int) []string {
+		w := strings.Fields(c.CanonicalArgs())
+		if len(w) <= skip {
+			return nil
+		}
+		return w[skip:]
 	}
 	methods := "{ local | none | enable | line | group WORD }..."
 	add("aaa authentication login list:WORD "+methods, func(c *cli.Context) error {
@@ -314,18 +335,23 @@ func newAAA(sys *config.System) config.Feature {
 		if c.Has("group") && !c.Negate && c.Interactive() && !sys.IsLoading() {
 			c.Printf("%% RADIUS and TACACS+ servers are not supported on cmeos: only local methods are used.\n")
 		}
-		store(c, "aaa authentication login "+c.String("list"))
+		set(c, methodList{"authentication login", c.String("list"), methodWords(c, 4)})
 		return nil
 	})
 	add("aaa authorization exec list:WORD "+methods, func(c *cli.Context) error {
-		store(c, "aaa authorization exec "+c.String("list"))
+		set(c, methodList{"authorization exec", c.String("list"), methodWords(c, 4)})
 		return nil
 	})
 	add("aaa accounting LINE", func(c *cli.Context) error {
-		store(c, "aaa accounting "+firstWords(c.String("LINE"), 2))
+		w := strings.Fields(c.String("LINE"))
+		m := methodList{kind: "accounting", name: firstWords(c.String("LINE"), 2)}
+		if len(w) > 2 {
+			m.methods = w[2:]
+		}
+		set(c, m)
 		return nil
 	})
-	add("aaa session-id common", func(c *cli.Context) error { store(c, "aaa session-id"); return nil })
+	add("aaa session-id common", func(c *cli.Context) error { set(c, methodList{kind: "session-id", name: "common"}); return nil })
 	return f
 }
 
@@ -343,8 +369,8 @@ func (f *aaaFeature) Render(r *config.Renderer) {
 	}
 	r.Line("aaa new-model")
 	r.Bang()
-	for _, l := range f.lines {
-		r.Line(l)
+	for _, l := range f.lists {
+		r.Line(l.String())
 		r.Bang()
 	}
 }
@@ -359,9 +385,9 @@ func LoginMethods(sys *config.System, list string) []string {
 	if list == "" {
 		list = "default"
 	}
-	for _, l := range f.lines {
-		if strings.HasPrefix(l, "aaa authentication login "+list+" ") {
-			return strings.Fields(strings.TrimPrefix(l, "aaa authentication login "+list+" "))
+	for _, l := range f.lists {
+		if l.kind == "authentication login" && l.name == list {
+			return append([]string(nil), l.methods...)
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"cmeos/ios/aaa"
 	"cmeos/ios/aaa/pwtype"
 	"fmt"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -235,14 +236,24 @@ func (f *Feature) ephoneCommands() {
 		e.MAC = m
 		return nil
 	})
-	add("type model:WORD [ addon 1 addon-model:WORD ]", func(c *cli.Context, e *Ephone) error {
+	// `type ?` lists the models, as IOS does: one keyword per phone type
+	// (keywords are lower case; the model is stored in its own spelling).
+	typeHelp := maps.Clone(epHelp)
+	kws := make([]string, len(PhoneTypes))
+	for i, p := range PhoneTypes {
+		kws[i] = strings.ToLower(p)
+		typeHelp[kws[i]] = phoneTypeHelp(p)
+	}
+	addHelp := func(syntax string, help map[string]string, run func(c *cli.Context, e *Ephone) error) {
+		t.Add(ModeEphone, cli.Command{Syntax: syntax, Help: help, Owner: FeatureTelephony, No: true,
+			Run: func(c *cli.Context) error { return run(c, c.ModeValue().(*Ephone)) }})
+	}
+	addHelp("type { "+strings.Join(kws, " | ")+" } [ addon 1 addon-model:WORD ]", typeHelp, func(c *cli.Context, e *Ephone) error {
 		if c.Negate {
 			e.Type, e.Addon = "", ""
 			return nil
 		}
-		if !validType(c.String("model")) {
-			return c.InvalidInput("model")
-		}
+		model := pick(c, kws...)
 		addon := ""
 		if c.Has("addon-model") {
 			if !validType(c.String("addon-model")) {
@@ -250,7 +261,7 @@ func (f *Feature) ephoneCommands() {
 			}
 			addon = canonType(c.String("addon-model"))
 		}
-		e.Type, e.Addon = canonType(c.String("model")), addon
+		e.Type, e.Addon = canonType(model), addon
 		return nil
 	})
 	btn := regexp.MustCompile(`^([0-9]{1,2})[:sbfomcwx]([0-9]{1,4})$`)

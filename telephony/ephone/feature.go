@@ -119,8 +119,9 @@ func FromSystem(sys *config.System) *Feature {
 func newFeature(sys *config.System) config.Feature {
 	f := &Feature{sys: sys, dns: map[int]*DN{}, ephones: map[int]*Ephone{}, templates: map[int]*Template{},
 		published: map[string]bool{}}
-	f.svc.stored = map[string][]string{}
+	f.svc.Settings = newSettings()
 	f.telephonyCommands()
+	f.settingsCommands()
 	f.dnCommands()
 	f.ephoneCommands()
 	f.showCommands()
@@ -178,12 +179,13 @@ var tsHelp = map[string]string{
 	"dn-webedit": "Allow DN editing on the web", "time-webedit": "Allow time editing on the web",
 	"transfer-system": "Transfer method", "transfer-pattern": "Transfer pattern", "dialplan-pattern": "Dial plan pattern",
 	"extension-length": "Extension length", "len": "Length", "load-cfg-file": "Serve a file by TFTP",
+	"authurl": "Authentication URL", "app": "Application name", "uname": "User name", "pw": "Password",
+	"priv": "Privilege level", "wpw": "Password", "pat": "Pattern", "ssh": "SSH access to phones", "userid": "SSH user ID",
+	"local-directory": "Local directory service", "authenticate": "Authenticate the local directory",
+	"xml": "XML interface", "standby": "Standby (redundant) router", "authentication": "Authentication",
+	"credential": "Application credential", "0": "Clear text password", "6": "Encrypted (type 6) password",
 	"url-file": "File URL", "alias": "File alias", "alias-name": "Alias", "sign": "Serve a signed version", "create-kw": "Create the signed file",
 }
-
-// Strings of the settings lines rendered verbatim (tier S), in render order.
-var storedKeys = []string{"url", "load-cfg-file", "voicemail", "max-conferences", "call-forward", "moh", "web",
-	"dn-webedit", "time-webedit", "transfer-system", "transfer-pattern", "dialplan-pattern", "sdspfarm", "codec"}
 
 func (f *Feature) telephonyCommands() {
 	t := f.sys.Tree
@@ -191,7 +193,7 @@ func (f *Feature) telephonyCommands() {
 	t.Add(cli.ModeConfig, cli.Command{Syntax: "telephony-service", Help: tsHelp, Owner: FeatureTelephony, No: true,
 		Run: func(c *cli.Context) error {
 			if c.Negate {
-				f.svc = Service{stored: map[string][]string{}}
+				f.svc = Service{Settings: newSettings()}
 				return nil
 			}
 			f.svc.Enabled = true
@@ -338,67 +340,37 @@ func (f *Feature) telephonyCommands() {
 		}
 		return nil
 	})
-	add("auto assign first:<1-1500> to last:<1-1500>", func(c *cli.Context, s *Service) error {
-		if !c.Negate && c.Int("last", 0) < c.Int("first", 0) {
-			return c.InvalidInput("last")
-		}
-		f.storeLine(c, "auto", true)
-		return nil
-	})
-	// Stored-and-rendered lines (behaviour comes with other features).
-	stored := []struct {
-		key, syntax string
-		multi       bool
-	}{
-		{"url", "url which:{ directories | services | idle | information | proxy-server | authentication } value:LINE", true},
-		{"voicemail", "voicemail number:WORD", false},
-		{"max-conferences", "max-conferences n:<1-32> [ gain db:<-6-6> ]", false},
-		{"call-forward", "call-forward pattern pattern:WORD", false},
-		{"moh", "moh file:WORD", false},
-		{"web", "web admin system name user:WORD { password | secret } secret:WORD", false},
-		{"dn-webedit", "dn-webedit", false},
-		{"time-webedit", "time-webedit", false},
-		{"transfer-system", "transfer-system { basic | blind | full-blind | full-consult [ dss | privacy-on-hold ] | local-consult }", false},
-		{"transfer-pattern", "transfer-pattern pattern:WORD [ blind ]", true},
-		{"dialplan-pattern", "dialplan-pattern tag:<1-32> pattern:WORD extension-length len:<1-32> [ extension-pattern ext:WORD ] [ no-reg ]", true},
-		{"sdspfarm", "sdspfarm { units n:<0-5> | transcode sessions sessions:<0-128> | tag tag:<1-5> device:WORD }", true},
-		{"codec", "codec { g711ulaw | g722r64 | g729r8 }", false},
-	}
-	for _, s := range stored {
-		syntax := strings.ReplaceAll(s.syntax, "which:{", "{")
-		t.Add(ModeTelephony, cli.Command{Syntax: syntax, Help: tsHelp, Owner: FeatureTelephony, No: true,
-			Run: func(c *cli.Context) error { f.storeLine(c, s.key, s.multi); return nil }})
-	}
 	t.Add(ModeTelephony, cli.Command{Syntax: "load-cfg-file url-file:WORD alias alias-name:WORD [ sign ] [ create ]", Help: tsHelp,
 		Owner: FeatureTelephony, No: true, NoSyntax: "load-cfg-file url-file:WORD alias alias-name:WORD [ sign ] [ create ]",
 		Run: func(c *cli.Context) error {
 			if u := c.String("url-file"); strings.HasPrefix(u, ":") || strings.HasSuffix(u, ":") || strings.Contains(u, "..") {
 				return c.InvalidInput("url-file")
 			}
-			// `create` acts once and is never rendered (ios-commands.md §2.7).
-			line := "load-cfg-file " + c.String("url-file") + " alias " + c.String("alias-name")
-			if c.Has("sign") {
-				line += " sign"
-			}
-			if !c.Negate && c.Has("sign") && c.Has("create") {
-				if err := f.createSigned(c.String("url-file"), c.String("alias-name")); err != nil {
-					// Only the one-time create failed: the line stands for
-					// its `sign` part (served once signing is possible), so
-					// that a configuration holding E6's line still loads.
+			l := LoadCfgFile{URL: c.String("url-file"), Alias: c.String("alias-name"), Sign: c.Has("sign")}
+			// `create` acts once and is never rendered (seed 004: so that a
+			// reload does not sign again). Typed, a create that cannot sign
+			// is refused and nothing is stored, as IOS does; in a
+			// startup-config the line stands for its `sign` part (forward
+			// references are accepted while loading).
+			if !c.Negate && l.Sign && c.Has("create") {
+				if err := f.createSigned(l.URL, l.Alias); err != nil {
+					if !f.sys.IsLoading() {
+						return err
+					}
 					c.Printf("%s\n", err)
 				}
 			}
-			prefix := "load-cfg-file " + c.String("url-file") + " alias "
-			var keep []string
-			for _, l := range f.svc.stored["load-cfg-file"] {
-				if !strings.HasPrefix(l, prefix) {
-					keep = append(keep, l)
+			s := &f.svc.Settings
+			var keep []LoadCfgFile
+			for _, o := range s.LoadCfg {
+				if o.URL != l.URL {
+					keep = append(keep, o)
 				}
 			}
 			if !c.Negate {
-				keep = append(keep, line)
+				keep = append(keep, l)
 			}
-			f.svc.stored["load-cfg-file"] = keep
+			s.LoadCfg = keep
 			return nil
 		}})
 	t.Add(ModeTelephony, cli.Command{Syntax: "create cnf-files [ version-stamp model:WORD mon:WORD day:<1-31> year:<1993-2035> time:WORD ]",
@@ -430,37 +402,6 @@ func (f *Feature) telephonyCommands() {
 	}
 }
 
-// storeLine keeps a tier-S line under key: single lines replace, multi
-// lines accumulate; `no` removes the matching line (or every line of key
-// when only the keywords are given).
-func (f *Feature) storeLine(c *cli.Context, key string, multi bool) {
-	line := c.CanonicalArgs()
-	cur := f.svc.stored[key]
-	if c.Negate {
-		var keep []string
-		for _, l := range cur {
-			if l != line && !strings.HasPrefix(line+" ", l+" ") && !strings.HasPrefix(l, line+" ") && l != line {
-				keep = append(keep, l)
-			}
-		}
-		if !multi {
-			keep = nil
-		}
-		f.svc.stored[key] = keep
-		return
-	}
-	if !multi {
-		f.svc.stored[key] = []string{line}
-		return
-	}
-	for _, l := range cur {
-		if l == line {
-			return
-		}
-	}
-	f.svc.stored[key] = append(cur, line)
-}
-
 func pick(c *cli.Context, kws ...string) string {
 	for _, k := range kws {
 		if c.Has(k) {
@@ -474,6 +415,19 @@ func pick(c *cli.Context, kws ...string) string {
 var PhoneTypes = []string{"7902", "7905", "7910", "7911", "7912", "7914", "7915", "7916", "7920", "7921", "7925", "7926",
 	"7931", "7935", "7936", "7937", "7940", "7941", "7941GE", "7942", "7945", "7960", "7961", "7961GE", "7962", "7965",
 	"7970", "7971", "7975", "7985", "8941", "8945", "8961", "9951", "9971", "CIPC", "ATA", "anl"}
+
+// phoneTypeHelp is the `type ?` help text of a model.
+func phoneTypeHelp(t string) string {
+	switch t {
+	case "CIPC":
+		return "Cisco IP Communicator"
+	case "ATA":
+		return "Cisco ATA"
+	case "anl":
+		return "Analog phone (SCCP analog endpoint)"
+	}
+	return "Cisco IP Phone " + t
+}
 
 func validType(t string) bool {
 	for _, p := range PhoneTypes {
@@ -510,8 +464,8 @@ func (f *Feature) Render(r *config.Renderer) {
 		return
 	}
 	r.Line("telephony-service")
-	st := func(key string) {
-		for _, l := range s.stored[key] {
+	st := func(group int) {
+		for _, l := range f.settingsLines(group, false) {
 			r.Sub(l)
 		}
 	}
@@ -534,11 +488,11 @@ func (f *Feature) Render(r *config.Renderer) {
 	if s.NoAutoReg {
 		r.Sub("no auto-reg-ephone")
 	}
-	st("auto")
+	st(0)
 	if s.SystemMessage != "" {
 		r.Sub("system message " + s.SystemMessage)
 	}
-	st("url")
+	st(1)
 	if s.SecureSignaling != "" {
 		r.Sub("secure-signaling trustpoint " + s.SecureSignaling)
 	}
@@ -548,9 +502,7 @@ func (f *Feature) Render(r *config.Renderer) {
 	if s.CnfPerPhone {
 		r.Sub("cnf-file perphone")
 	}
-	for _, k := range storedKeys[1:10] { // load-cfg-file ... transfer-system
-		st(k)
-	}
+	st(2)
 	if s.TimeFormat != "" {
 		r.Sub("time-format " + s.TimeFormat)
 	}
@@ -560,9 +512,7 @@ func (f *Feature) Render(r *config.Renderer) {
 	if s.Keepalive != 0 {
 		r.Subf("keepalive %d", s.Keepalive)
 	}
-	for _, k := range storedKeys[10:] {
-		st(k)
-	}
+	st(3)
 	if s.ServiceHTTPS {
 		r.Sub("service https")
 	}
@@ -620,7 +570,7 @@ func (f *Feature) Snapshot() Snapshot {
 func (f *Feature) snapshotLocked() Snapshot {
 	sn := Snapshot{Service: f.svc, DNs: map[int]DN{}, Ephones: map[int]Ephone{}}
 	sn.Service.Loads = append([]Load(nil), f.svc.Loads...)
-	sn.Service.stored = nil
+	sn.Service.Settings = Settings{}
 	for k, d := range f.dns {
 		c := *d
 		c.Forward = append([]string(nil), d.Forward...)

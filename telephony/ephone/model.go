@@ -67,8 +67,7 @@ type Service struct {
 	TimeFormat      string
 	DateFormat      string
 	SystemMessage   string
-	// stored lines (tier S): key -> canonical lines, rendered in renderOrder
-	stored map[string][]string
+	Settings        Settings // call-control, services and web lines (settings.go)
 }
 
 // DN is an ephone-dn.

@@ -29,15 +29,10 @@ const SecurePortOffset = sccp.SecurePortOffset
 func (f *Feature) exchangeConfigLocked() exchangeConfig {
 	sn := f.snapshotLocked()
 	c := exchangeConfig{Snapshot: sn}
-	if ls := f.svc.stored["transfer-system"]; len(ls) > 0 {
-		w := strings.Fields(ls[0])
-		if len(w) > 1 {
-			c.TransferSystem = w[1]
-		}
+	if w := strings.Fields(f.svc.Settings.TransferSystem); len(w) > 0 {
+		c.TransferSystem = w[0] // "full-consult" of "full-consult dss"
 	}
-	if ls := f.svc.stored["codec"]; len(ls) > 0 {
-		c.Codec = ls[0]
-	}
+	c.Codec = f.svc.Settings.Codec
 	return c
 }
 

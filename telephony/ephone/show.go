@@ -135,18 +135,14 @@ type loadCfgFile struct {
 	sign       bool
 }
 
-// loadCfgFiles parses the stored load-cfg-file lines (lock held).
+// loadCfgFiles lists the load-cfg-file lines (lock held).
 func (f *Feature) loadCfgFiles() []loadCfgFile {
 	if !f.svc.Enabled {
 		return nil
 	}
 	var out []loadCfgFile
-	for _, l := range f.svc.stored["load-cfg-file"] {
-		w := strings.Fields(l) // load-cfg-file URL alias NAME [sign]
-		if len(w) < 4 {
-			continue
-		}
-		out = append(out, loadCfgFile{url: w[1], alias: w[3], sign: len(w) > 4 && w[4] == "sign"})
+	for _, l := range f.svc.Settings.LoadCfg {
+		out = append(out, loadCfgFile{url: l.URL, alias: l.Alias, sign: l.Sign})
 	}
 	return out
 }
@@ -248,16 +244,8 @@ func (f *Feature) showTelephony(c *cli.Context) {
 	} else {
 		c.Printf("cnf-file option: SYSTEM\n")
 	}
-	for _, k := range storedKeys {
-		for _, l := range s.stored[k] {
-			if k == "web" {
-				// never show a password
-				if i := strings.Index(l, " password "); i > 0 {
-					l = l[:i]
-				} else if i := strings.Index(l, " secret "); i > 0 {
-					l = l[:i]
-				}
-			}
+	for _, g := range []int{1, 2, 3} {
+		for _, l := range f.settingsLines(g, true) { // never a password
 			c.Printf("%s\n", l)
 		}
 	}
