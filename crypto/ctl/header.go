@@ -45,8 +45,9 @@ type headerLayout struct {
 // the signature that will be inserted there (0 for none): HEADER_LENGTH
 // and the padding already count its 3+sigLen bytes, which is what makes the
 // bytes written here the signed bytes of §2.4 step 1. The element order is
-// the certutils one of §2.3.
-func (h *Header) encode(e *encoder, sigLen int) (sigOff int) {
+// the certutils one of §2.3. extra, if not nil, appends elements after
+// TIMESTAMP, before the padding: the encryption elements of .enc.sgn.
+func (h *Header) encode(e *encoder, sigLen int, extra func(*encoder)) (sigOff int) {
 	e.version(hdrVersion, h.Version)
 	lengthAt := len(e.buf) + 3
 	e.u16(hdrLength, 0)
@@ -72,6 +73,9 @@ func (h *Header) encode(e *encoder, sigLen int) (sigOff int) {
 		e.err = err
 	}
 	e.u32(hdrTimestamp, ts)
+	if extra != nil {
+		extra(e)
+	}
 
 	sigTLV := 0
 	if sigLen > 0 {

@@ -25,7 +25,7 @@ func SignFile(content []byte, filename string, signer crypto.Signer, cert *x509.
 	}
 	h.Version = versionSGN
 	e := &encoder{}
-	sigOff := h.encode(e, sigLen)
+	sigOff := h.encode(e, sigLen, nil)
 	if e.err != nil {
 		return nil, e.err
 	}

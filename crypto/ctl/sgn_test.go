@@ -88,7 +88,7 @@ func TestSignedErrors(t *testing.T) {
 	}
 	e := &encoder{}
 	h.Signature[0] ^= 1
-	sigOff := h.encode(e, len(h.Signature))
+	sigOff := h.encode(e, len(h.Signature), nil)
 	forged := insertSignature(append(e.buf, content...), sigOff, h.Signature)
 	if _, _, err := VerifySigned(forged, ids["tftp"].cert); !errors.Is(err, ErrSignature) {
 		t.Errorf("VerifySigned(forged) = %v, want ErrSignature", err)
@@ -96,7 +96,7 @@ func TestSignedErrors(t *testing.T) {
 	// Unsigned.
 	h.Signature = nil
 	e = &encoder{}
-	h.encode(e, 0)
+	h.encode(e, 0, nil)
 	if _, _, err := VerifySigned(append(e.buf, content...), ids["tftp"].cert); !errors.Is(err, ErrUnsigned) {
 		t.Errorf("VerifySigned(unsigned) = %v, want ErrUnsigned", err)
 	}

@@ -70,7 +70,7 @@ func (f *File) MarshalBinary() ([]byte, error) {
 // sigLen bytes (see [Header.encode]).
 func (f *File) encode(sigLen int) (buf []byte, sigOff int, err error) {
 	e := &encoder{}
-	sigOff = f.Header.encode(e, sigLen)
+	sigOff = f.Header.encode(e, sigLen, nil)
 	for i := range f.Records {
 		f.Records[i].encode(e, i+1)
 	}

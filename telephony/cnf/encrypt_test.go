@@ -2,8 +2,6 @@ package cnf
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -41,7 +39,7 @@ func rsaKey(t *testing.T) *rsa.PrivateKey {
 	return k
 }
 
-// testSigner signs with crypto/ctl and encrypts with EncryptFile, as the
+// testSigner signs and encrypts with crypto/ctl, as the
 // telephony feature's signer does.
 type testSigner struct {
 	key  *rsa.PrivateKey
@@ -53,7 +51,7 @@ func (s testSigner) Sign(name string, content []byte) ([]byte, error) {
 }
 
 func (s testSigner) SignEncrypted(name string, plain []byte, phone *x509.Certificate) ([]byte, error) {
-	return EncryptFile(plain, name+".enc.sgn", phone, s.key, s.cert, crypto.SHA1, time.Unix(1_800_000_000, 0))
+	return ctl.EncryptFile(plain, name+".enc.sgn", phone, s.key, s.cert, crypto.SHA1, time.Unix(1_800_000_000, 0))
 }
 
 // onlySigner cannot encrypt.
@@ -113,46 +111,5 @@ func TestBuildEncrypted(t *testing.T) {
 	}
 	if len(CertHash(phoneCert)) != 32 {
 		t.Errorf("certHash %q is not hex MD5", CertHash(phoneCert))
-	}
-}
-
-func TestEncryptFileErrors(t *testing.T) {
-	tk := rsaKey(t)
-	cert := selfSigned(t, "tftp", tk)
-	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ecCert := selfSigned(t, "SEPEC", ek)
-	now := time.Unix(1_800_000_000, 0)
-	if _, err := EncryptFile([]byte("x"), "a.enc.sgn", ecCert, tk, cert, crypto.SHA1, now); err == nil {
-		t.Error("EC phone key accepted (cannot wrap with PKCS#1 v1.5)")
-	}
-	if _, err := EncryptFile([]byte("x"), "a.enc.sgn", nil, tk, cert, crypto.SHA1, now); err == nil {
-		t.Error("nil phone certificate accepted")
-	}
-	if _, err := EncryptFile([]byte("x"), "a.enc.sgn", cert, tk, cert, crypto.SHA256, now); err == nil {
-		t.Error("SHA-256 accepted (no header code is produced for it)")
-	}
-	if _, err := EncryptFile([]byte("x"), "a.enc.sgn", cert, rsaKey(t), cert, crypto.SHA1, now); err == nil {
-		t.Error("a key that is not the certificate's accepted")
-	}
-	if _, err := EncryptFile([]byte("x"), "a.enc.sgn", cert, ek, ecCert, crypto.SHA1, now); err == nil {
-		t.Error("EC signer accepted (the header describes RSA signatures only)")
-	}
-	// Padding is always 1-16 bytes: 16 for a plaintext that is a multiple
-	// of the block size, so the encrypted body grows by one block.
-	for _, n := range []int{0, 1, 15, 16, 17, 32} {
-		b, err := EncryptFile(make([]byte, n), "a.enc.sgn", cert, tk, cert, crypto.SHA1, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hl := int(b[8])<<8 | int(b[9])
-		if body := len(b) - hl; body != (n/16+1)*16 {
-			t.Errorf("plaintext %d bytes: body %d bytes", n, body)
-		}
-		if hl%4 != 0 {
-			t.Errorf("header length %d not a multiple of 4", hl)
-		}
 	}
 }

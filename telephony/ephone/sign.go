@@ -51,7 +51,7 @@ func (s sgnSigner) Sign(name string, content []byte) ([]byte, error) {
 // SignEncrypted builds SEP<MAC>.cnf.xml.enc.sgn for a phone certificate
 // (protocols.md §3.2-§3.3), signed like the .sgn files.
 func (s sgnSigner) SignEncrypted(name string, plain []byte, phone *x509.Certificate) ([]byte, error) {
-	return cnf.EncryptFile(plain, name+".enc.sgn", phone, s.key, s.cert, crypto.SHA1, s.now())
+	return ctl.EncryptFile(plain, name+".enc.sgn", phone, s.key, s.cert, crypto.SHA1, s.now())
 }
 
 // syncHTTPS gives the TFTP server's HTTPS listeners (6971, 6972) the
