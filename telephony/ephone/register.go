@@ -124,15 +124,14 @@ func modelOf(t uint32) string {
 
 // Reject reasons (RegisterReject text, at most 31 characters).
 const (
-	rejectUnknown     = "Device Unknown"
-	rejectName        = "Bad device name"
-	rejectMax         = "Max ephones exceeded"
-	rejectType        = "Device type mismatch"
-	rejectNeedsTLS    = "Secure device: use TLS port"
-	rejectNeedsPlain  = "Non-secure device on TLS port"
-	rejectCertName    = "Certificate names other device"
-	rejectNotServing  = "Server not ready"
-	rejectAutoSecured = "Auto-registration disabled"
+	rejectUnknown    = "Device Unknown"
+	rejectName       = "Bad device name"
+	rejectMax        = "Max ephones exceeded"
+	rejectType       = "Device type mismatch"
+	rejectNeedsTLS   = "Secure device: use TLS port"
+	rejectNeedsPlain = "Non-secure device on TLS port"
+	rejectCertName   = "Certificate names other device"
+	rejectNotServing = "Server not ready"
 )
 
 // macFromName returns the 12 hex digits of a SEP<MAC> device name.
@@ -189,7 +188,7 @@ func (x *exchange) admit(reg *sccp.Register, peer *x509.Certificate, secure bool
 			return e, 0, rejectUnknown
 		}
 		if g := EffectiveSecurity(svc, &Ephone{}); g != ModeNone {
-			return e, 0, rejectAutoSecured // protocols.md §6.9: no auto-registration with security on
+			return e, 0, rejectUnknown // protocols.md §6.9: no auto-registration with security on
 		}
 		tag := x.freeTag()
 		if tag == 0 {
