@@ -11,6 +11,8 @@
 //	phonesim verify -ctl CTLFile.tlv FILE.sgn   verify a signed file with the CTL's TFTP certificates
 //	phonesim tvs -itl ITLFile.tlv -device CP-7970-SEP... HOST:PORT CERT.pem|der
 //	                                            ask the TVS about a certificate
+//	phonesim capf -mac MAC [-auth-string N] [-cert LSC.pem | -mic-ca DIR] HOST:PORT
+//	                                            one CAPF session: get, fetch or delete the LSC
 //
 // `phonesim phone -h` and `phonesim load -h` list the flags; README.md,
 // section "Phone simulator", explains them.
@@ -38,7 +40,7 @@ func main() {
 	}
 }
 
-const usage = "usage: phonesim phone [flags] | load [flags] | fetch [-o FILE] HOST:PORT NAME | verify [-ctl CTLFILE] FILE | tvs -itl ITLFILE [-device NAME] HOST:PORT CERT"
+const usage = "usage: phonesim phone [flags] | load [flags] | fetch [-o FILE] HOST:PORT NAME | verify [-ctl CTLFILE] FILE | tvs -itl ITLFILE [-device NAME] HOST:PORT CERT | capf -mac MAC [flags] HOST:PORT"
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -49,6 +51,8 @@ func run(args []string, out io.Writer) error {
 		return runPhone(args[1:], out)
 	case "load":
 		return runLoad(args[1:], out)
+	case "capf":
+		return runCAPF(args[1:], out)
 	case "fetch":
 		fl := flag.NewFlagSet("fetch", flag.ContinueOnError)
 		o := fl.String("o", "", "output file (default: NAME in the current directory)")

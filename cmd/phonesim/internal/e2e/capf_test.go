@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"cmeos/cmd/phonesim/internal/capf"
+	"cmeos/cmd/phonesim/internal/phone"
+	boxcapf "cmeos/crypto/capf"
+	"cmeos/crypto/pki"
+	"cmeos/ios/config"
+	"cmeos/ios/config/configtest"
+	"cmeos/telephony/ephone"
+)
+
+// TestCAPFThenTLS is issue 12's end-to-end test: seed 004's secure
+// configuration on the box (its own CA issuing LSCs through
+// cert-enroll-trustpoint, the CAPF server, secure signaling on 2443), a
+// phonesim phone in authenticated mode whose ephone has
+// `cert-oper upgrade auth-mode auth-string` gets an LSC through CAPF with
+// the authentication string the user keys in; the LSC verifies against the
+// CA with the §4.9 profile; the phone then registers on 2443 with it and
+// places a call to a second phone that got its LSC by null-string.
+func TestCAPFThenTLS(t *testing.T) {
+	sys := config.New(config.Options{FS: configtest.NewStore(t)})
+	t.Cleanup(func() { sys.Close() })
+	ephone.FromSystem(sys).SetListenPorts(0, 0)
+	boxcapf.FromSystem(sys).SetListenPort(0)
+	sys.Start()
+	out := seedConsole(sys, "hostname cme", "ip domain-name example.com",
+		"crypto key generate rsa label cme_root modulus 1024",
+		"crypto pki server cme_root", " database url nvram:", " grant auto", " no shutdown|Secret123|Secret123", " exit",
+		"crypto pki trustpoint cmeserver", " enrollment selfsigned", " rsakeypair cmeserver 1024", " exit",
+		"crypto pki enroll cmeserver|no|yes",
+		"capf-server", " port 3804", " auth-mode null-string", " cert-enroll-trustpoint cme_root password 0 x8oWiet",
+		" trustpoint-label cmeserver", " source-addr 127.0.0.1", " exit",
+		"telephony-service", " ip source-address 127.0.0.1 port 2000", " max-ephones 4", " max-dn 4",
+		" secure-signaling trustpoint cmeserver", " no auto-reg-ephone", " exit",
+		"ephone-dn 1", " number 1001", " exit", "ephone-dn 2", " number 1002", " exit",
+		"ephone 1", " mac-address 0012.4302.A7CC", " type 7970", " device-security-mode authenticated",
+		" capf-auth-str 2734", " cert-oper upgrade auth-mode auth-string", " button 1:1", " exit",
+		"ephone 2", " mac-address 0012.4302.A7CD", " type 7970", " device-security-mode authenticated",
+		" cert-oper upgrade auth-mode null-string", " button 1:2", " exit")
+	for _, bad := range []string{"% Invalid", "% Incomplete", "% Error", "% Ambiguous"} {
+		if strings.Contains(out, bad) {
+			t.Fatalf("configuration:\n%s", out)
+		}
+	}
+	f := boxcapf.FromSystem(sys)
+	if f.Addr() == nil {
+		t.Fatalf("CAPF not listening:\n%s", strings.Join(sys.Log.Entries(), "\n"))
+	}
+	capfAddr := f.Addr().String()
+	sys.Lock()
+	caCert := f.Issuer()
+	capfCert := pki.FromSystem(sys).Certificate("cmeserver")
+	secure := ephone.FromSystem(sys).SecureSCCPAddr()
+	sys.Unlock()
+	if secure == nil || caCert == nil {
+		t.Fatal("no 2443 listener or no CA certificate")
+	}
+	// The phone trusts CAPF by its certificate (the CTL's CAPF record).
+	roots := x509.NewCertPool()
+	roots.AddCert(capfCert)
+
+	// A wrong string first: no certificate, the failure counted.
+	wrong := &capf.Client{Device: "SEP00124302A7CC", AuthString: "1111", Roots: roots}
+	res, err := wrong.Run(t.Context(), capfAddr)
+	if err != nil || res.Reason != 7 || res.LSC != nil || res.Status() != "LSC: Failed" {
+		t.Fatalf("wrong auth string: %+v, %v", res, err)
+	}
+	lscs := map[string]*tls.Certificate{}
+	for _, c := range []*capf.Client{
+		{Device: "SEP00124302A7CC", AuthString: "2734", Roots: roots},
+		{Device: "SEP00124302A7CD", Roots: roots},
+	} {
+		res, err := c.Run(t.Context(), capfAddr)
+		if err != nil || res.Reason != 1 || res.LSC == nil || res.Status() != "Installed" {
+			t.Fatalf("%s: %+v, %v", c.Device, res, err)
+		}
+		checkLSCProfile(t, res.LSC, caCert, c.Device)
+		if _, err := res.Save(t.TempDir(), c.Device); err != nil {
+			t.Fatal(err)
+		}
+		lscs[c.Device] = &tls.Certificate{Certificate: [][]byte{res.LSC.Raw}, PrivateKey: res.Key, Leaf: res.LSC}
+	}
+	show := configtest.Exec(sys, "show capf-server cert-oper")
+	for _, want := range []string{"00124302A7CC  upgrade    auth-string  Installed      Upgrade Success",
+		"00124302A7CD  upgrade    null-string  Installed      Upgrade Success", "1 wrong auth strings"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show capf-server cert-oper lacks %q:\n%s", want, show)
+		}
+	}
+
+	// Both phones register on 2443 with their new LSCs; A calls B.
+	var phones []*phone.Phone
+	for _, mac := range []string{"00124302A7CC", "00124302A7CD"} {
+		p, err := phone.New(phone.Config{MAC: mac, Server: secure.String(), Secure: true, Certificate: lscs["SEP"+mac],
+			ServerCerts: []*x509.Certificate{capfCert}, NoMedia: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Connect(t.Context()); err != nil {
+			t.Fatalf("SEP%s on 2443: %v", mac, err)
+		}
+		t.Cleanup(func() { p.Close() })
+		if err := p.Wait(t.Context(), phone.Registered, 10*time.Second); err != nil {
+			t.Fatalf("SEP%s: %v", mac, err)
+		}
+		phones = append(phones, p)
+	}
+	reg := configtest.Exec(sys, "show ephone registered")
+	if strings.Count(reg, "+ Authentication with TLS connection") != 2 {
+		t.Errorf("show ephone registered:\n%s", reg)
+	}
+	a, b := phones[0], phones[1]
+	if err := a.OffHook(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Dial("1002"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Wait(t.Context(), phone.Ringing, 10*time.Second); err != nil {
+		t.Fatalf("B does not ring: %v", err)
+	}
+	if err := b.Answer(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Wait(t.Context(), phone.Connected, 10*time.Second); err != nil {
+		t.Fatalf("call not connected: %v", err)
+	}
+}
+
+// checkLSCProfile checks an LSC against the CA and the §4.9 profile with
+// the simulator's own eyes.
+func checkLSCProfile(t *testing.T, lsc, ca *x509.Certificate, device string) {
+	t.Helper()
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	if _, err := lsc.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("%s: LSC does not verify against the CA: %v", device, err)
+	}
+	if lsc.Subject.CommonName != device || len(lsc.URIs) != 1 || lsc.URIs[0].String() != device {
+		t.Errorf("%s: subject %v, URIs %v", device, lsc.Subject, lsc.URIs)
+	}
+	eku := []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageIPSECEndSystem}
+	if lsc.IsCA || lsc.KeyUsage != x509.KeyUsageDigitalSignature|x509.KeyUsageKeyEncipherment || !slices.Equal(lsc.ExtKeyUsage, eku) {
+		t.Errorf("%s: CA %v, KU %b, EKU %v", device, lsc.IsCA, lsc.KeyUsage, lsc.ExtKeyUsage)
+	}
+	if lsc.SignatureAlgorithm != x509.SHA256WithRSA {
+		t.Errorf("%s: signed with %v", device, lsc.SignatureAlgorithm)
+	}
+}
