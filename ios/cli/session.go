@@ -56,8 +56,9 @@ type Session struct {
 	// Values lets features keep per-session settings (terminal monitor...).
 	Values map[string]any
 
-	closed bool
-	doing  bool
+	closed    bool
+	doing     bool
+	inertSeen map[*command]bool // inert commands already noted
 }
 
 // NewSession starts a session in EXEC mode at the given privilege.
@@ -251,10 +252,38 @@ func (s *Session) run(st state, line string, filt *filter) bool {
 		fmt.Fprint(s.Out, msg)
 		return false
 	}
+	if st.cmd.Inert && !c.Negate && s.In != nil && s.Name != "startup" {
+		if s.inertSeen == nil {
+			s.inertSeen = map[*command]bool{}
+		}
+		if !s.inertSeen[st.cmd] {
+			s.inertSeen[st.cmd] = true
+			fmt.Fprint(s.Out, InertNote(st.cmd.Syntax))
+		}
+	}
 	if st.cmd.mode.Name != ModeExec && st.cmd.Owner != "" && s.Changed != nil {
 		s.Changed(st.cmd.Owner)
 	}
 	return true
+}
+
+// InertNote is what an interactive session prints, once, after a command
+// that is accepted and saved but has no effect yet.
+func InertNote(syntax string) string {
+	return fmt.Sprintf("%% Note: \"%s\" is saved in the configuration but has no effect on cmeos yet.\n", leadingKeywords(syntax))
+}
+
+// leadingKeywords is the keywords a syntax starts with ("sdspfarm" of
+// "sdspfarm { units ... }").
+func leadingKeywords(syntax string) string {
+	var kw []string
+	for _, w := range strings.Fields(syntax) {
+		if strings.ContainsAny(w, "[]{}|<>:") || w != strings.ToLower(w) {
+			break
+		}
+		kw = append(kw, w)
+	}
+	return strings.Join(kw, " ")
 }
 
 // Context is what a command handler gets: the matched arguments, the output

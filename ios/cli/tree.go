@@ -47,6 +47,11 @@ type Command struct {
 	Owner string
 	// Hidden commands work but are not offered by `?` or Tab.
 	Hidden bool
+	// Inert marks a command kept for compatibility (seed configurations
+	// load) that has no effect yet: an interactive session says so once
+	// (InertNote), so that a silent no-op cannot hide; Tree.Commands lists
+	// them.
+	Inert bool
 }
 
 // command is a compiled Command.

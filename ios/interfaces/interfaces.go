@@ -156,7 +156,10 @@ func newFeature(sys *config.System) config.Feature {
 		}})
 	cur := func(c *cli.Context) *Interface { return c.ModeValue().(*Interface) }
 	add := func(syntax string, run func(c *cli.Context, ifc *Interface) error) {
-		t.Add(ModeInterface, cli.Command{Syntax: syntax, Help: help, Owner: "interface", No: true,
+		// duplex and speed are saved for the seed configurations; the
+		// link settings are not applied (cli.Command.Inert).
+		inert := strings.HasPrefix(syntax, "duplex ") || strings.HasPrefix(syntax, "speed ")
+		t.Add(ModeInterface, cli.Command{Syntax: syntax, Help: help, Owner: "interface", No: true, Inert: inert,
 			Run: func(c *cli.Context) error { return run(c, cur(c)) }})
 	}
 	add("ip address ip-addr:A.B.C.D mask:A.B.C.D [ secondary ]", func(c *cli.Context, ifc *Interface) error {

@@ -286,7 +286,7 @@ func newLogging(sys *config.System) config.Feature {
 	}
 	sys.Tree.Add(cli.ModeConfig, cli.Command{Syntax: "logging queue-limit qsize:<100-2147483647>", Help: help, Owner: "logging", No: true,
 		Run: func(c *cli.Context) error { f.queueLimit = c.Int("qsize", 0); return nil }})
-	sys.Tree.Add(cli.ModeConfig, cli.Command{Syntax: "logging rate-limit rate:<1-10000>", Help: help, Owner: "logging", No: true,
+	sys.Tree.Add(cli.ModeConfig, cli.Command{Syntax: "logging rate-limit rate:<1-10000>", Help: help, Owner: "logging", No: true, Inert: true,
 		Run: func(c *cli.Context) error { f.rateLimit = c.Int("rate", 0); return nil }})
 	return f
 }
@@ -420,7 +420,7 @@ type ntp struct{ servers []string }
 
 func newNTP(sys *config.System) config.Feature {
 	f := &ntp{}
-	sys.Tree.Add(cli.ModeConfig, cli.Command{Syntax: "ntp server A.B.C.D [ prefer ]", Owner: "ntp", No: true,
+	sys.Tree.Add(cli.ModeConfig, cli.Command{Syntax: "ntp server A.B.C.D [ prefer ]", Owner: "ntp", No: true, Inert: true,
 		Help: map[string]string{"ntp": "Configure NTP", "server": "Configure NTP server", "A.B.C.D": "IP address of peer", "prefer": "Prefer this peer when possible"},
 		Run: func(c *cli.Context) error {
 			ip := c.String("A.B.C.D")

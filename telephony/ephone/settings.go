@@ -103,6 +103,15 @@ func newSettings() Settings {
 	return Settings{URLs: map[string]string{}, SDSPFarmUnits: -1, SDSPFarmSessions: -1}
 }
 
+// inertSettings are the settings (by first keyword) stored and rendered
+// for the seed configurations but used by nothing yet: the session notes
+// it (cli.Command.Inert). Call control reads transfer-system and codec.
+var inertSettings = map[string]bool{
+	"auto": true, "url": true, "authentication": true, "ssh": true, "service": true, "xml": true, "standby": true,
+	"voicemail": true, "max-conferences": true, "call-forward": true, "moh": true, "web": true, "dn-webedit": true,
+	"time-webedit": true, "transfer-pattern": true, "dialplan-pattern": true, "sdspfarm": true,
+}
+
 var urlKinds = []string{"directories", "services", "idle", "information", "proxy-server"}
 
 // servicePassword parses a `[0|6] PW` pair under the CME password policy
@@ -128,7 +137,7 @@ func (f *Feature) settingsCommands() {
 	st := func() *Settings { return &f.svc.Settings }
 	add := func(syntax string, run func(c *cli.Context, s *Settings) error) {
 		t.Add(ModeTelephony, cli.Command{Syntax: syntax, Help: tsHelp, Owner: FeatureTelephony, No: true,
-			Run: func(c *cli.Context) error { return run(c, st()) }})
+			Inert: inertSettings[strings.Fields(syntax)[0]], Run: func(c *cli.Context) error { return run(c, st()) }})
 	}
 	add("auto assign first:<1-1500> to last:<1-1500>", func(c *cli.Context, s *Settings) error {
 		a := AutoAssign{c.Int("first", 0), c.Int("last", 0)}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"cmeos/ios/cli"
+	"cmeos/ios/config/configtest"
+)
+
+// TestInertCommands is issue 17 item 4: every command kept for
+// compatibility without an effect carries cli.Command.Inert, and this list
+// names them all, so that a silent no-op cannot hide. A command that gets
+// its effect leaves the flag and this list; an interactive session notes
+// an inert command once.
+func TestInertCommands(t *testing.T) {
+	sys := configtest.NewSystem(t, nil, nil, "")
+	var got []string
+	for _, c := range sys.Tree.Commands() {
+		if c.Inert {
+			got = append(got, c.Mode+": "+c.Syntax)
+		}
+	}
+	want := []string{
+		"config: logging rate-limit rate:<1-10000>",
+		"config: ntp server A.B.C.D [ prefer ]",
+		"config-if: duplex { auto | full | half }",
+		"config-if: speed { auto | 10 | 100 | 1000 }",
+		"config-telephony: auto assign first:<1-1500> to last:<1-1500>",
+		"config-telephony: url { directories | services | idle | information | proxy-server } value:LINE",
+		"config-telephony: url authentication authurl:WORD app:WORD password [ typ:{ 0 | 6 } ] pw:WORD",
+		"config-telephony: authentication credential app:WORD password [ typ:{ 0 | 6 } ] pw:WORD",
+		"config-telephony: ssh userid uname:WORD password [ typ:{ 0 | 6 } ] pw:WORD",
+		"config-telephony: service local-directory authenticate uname:WORD [ typ:{ 0 | 6 } ] pw:WORD",
+		"config-telephony: xml user uname:WORD password [ typ:{ 0 | 6 } ] pw:WORD priv:<0-15>",
+		"config-telephony: standby user uname:WORD password [ typ:{ 0 | 6 } ] pw:WORD",
+		"config-telephony: voicemail number:WORD",
+		"config-telephony: max-conferences n:<1-32> [ gain db:<-6-6> ]",
+		"config-telephony: call-forward pattern pat:WORD",
+		"config-telephony: moh file:WORD",
+		"config-telephony: web admin system name uname:WORD { password | secret } wpw:WORD",
+		"config-telephony: dn-webedit",
+		"config-telephony: time-webedit",
+		"config-telephony: transfer-pattern pattern:WORD [ blind ]",
+		"config-telephony: dialplan-pattern tag:<1-32> pattern:WORD extension-length len:<1-32> [ extension-pattern ext:WORD ] [ no-reg ]",
+		"config-telephony: sdspfarm { units n:<0-5> | transcode sessions sessions:<0-128> | tag tag:<1-5> device:WORD }",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("inert commands (-listed +flagged):\n%s", diff)
+	}
+
+	// The note, once per command and session, not for `no`.
+	var out bytes.Buffer
+	s := sys.NewSession("console", cli.PrivMax, &out, noAnswers{})
+	for _, l := range []string{"configure terminal", "ntp server 10.1.1.1", "ntp server 10.1.1.2", "no ntp server 10.1.1.2", "end"} {
+		s.Execute(l)
+	}
+	if n := strings.Count(out.String(), `% Note: "ntp server" is saved in the configuration but has no effect on cmeos yet.`); n != 1 {
+		t.Errorf("note printed %d times:\n%s", n, out.String())
+	}
+}
+
+// noAnswers is an interactive console that answers no question.
+type noAnswers struct{}
+
+func (noAnswers) Ask(string) (string, error)       { return "", cli.ErrNoInput }
+func (noAnswers) AskSecret(string) (string, error) { return "", cli.ErrNoInput }
+func (noAnswers) Confirm(string) (bool, error)     { return false, cli.ErrNoInput }
