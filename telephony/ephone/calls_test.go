@@ -400,3 +400,73 @@ func TestUnregister(t *testing.T) {
 	}
 	t.Errorf("no UNREGISTER_NORMAL:\n%s", strings.Join(b.sys.Log.Entries(), "\n"))
 }
+
+// TestInterdigit: 100 is a prefix of 1001, so dialling 100 waits for the
+// interdigit timeout (timeouts interdigit 2) before ringing dn 100.
+func TestInterdigit(t *testing.T) {
+	cfg := append(append([]string(nil), plainConfig...), "telephony-service", " timeouts interdigit 2", " exit",
+		"ephone-dn 3", " number 100", " exit")
+	b := newBox(t, cfg...)
+	if out := show(b.sys, "show running-config"); !strings.Contains(out, " timeouts interdigit 2\n") {
+		t.Errorf("timeouts interdigit not rendered:\n%s", out)
+	}
+	p1, p3 := register(t, b, "000000000001"), register(t, b, "000000000003")
+	p1.send(&sccp.OffHook{})
+	p1.dial("100")
+	start := time.Now()
+	p3.state(sccp.CallStateRingIn)
+	if d := time.Since(start); d < 1500*time.Millisecond {
+		t.Errorf("rang after %v, before the interdigit timeout", d)
+	}
+	// a digit string nothing can match is reorder at once
+	p3.send(&sccp.OffHook{})
+	p1.send(&sccp.OnHook{})
+	p1.send(&sccp.OffHook{})
+	p1.dial("7")
+	p1.state(sccp.CallStateCongestion)
+}
+
+// TestAutoRegister: with auto-registration on and no security, an unknown
+// phone takes the first free ephone tag; with max-ephones reached it is
+// refused.
+func TestAutoRegister(t *testing.T) {
+	cfg := append(append([]string(nil), plainConfig...), "telephony-service", " auto-reg-ephone", " max-ephones 4", " exit")
+	b := newBox(t, cfg...)
+	register(t, b, "0000000000AA")
+	if out := show(b.sys, "show ephone registered"); !strings.Contains(out, "ephone-4[3] Mac:0000.0000.00AA TCP socket:[1]") {
+		t.Errorf("auto-registered phone:\n%s", out)
+	}
+	if _, rej := dial(t, b.plain, "0000000000BB", phoneOpts{}); rej != "Max ephones exceeded" {
+		t.Errorf("fifth phone: reject %q", rej)
+	}
+}
+
+// TestAdmin: debug ephone register for one MAC, ephone restart and
+// telephony-service reset all.
+func TestAdmin(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	if out := show(b.sys, "debug ephone register mac-address 0000.0000.0001"); out != "EPHONE registration debugging is enabled\n" {
+		t.Errorf("debug ephone register: %q", out)
+	}
+	p1, p2 := register(t, b, "000000000001"), register(t, b, "000000000002")
+	logs := strings.Join(b.sys.Log.Entries(), "\n")
+	if !strings.Contains(logs, "%EPHONE-7-REGISTER: ephone-1[0]:Registered SEP000000000001") || strings.Contains(logs, "Registered SEP000000000002") {
+		t.Errorf("debug lines:\n%s", logs)
+	}
+	if out := show(b.sys, "no debug ephone register"); out != "EPHONE registration debugging is disabled\n" {
+		t.Errorf("no debug ephone register: %q", out)
+	}
+	console(b.sys, "ephone 2", " restart")
+	p2.wait(func(m sccp.Message) bool { r, ok := m.(*sccp.Reset); return ok && r.Type == sccp.ResetRestart }, "Reset restart")
+	console(b.sys, "telephony-service", " reset all")
+	p1.wait(func(m sccp.Message) bool { r, ok := m.(*sccp.Reset); return ok && r.Type == sccp.ResetReset }, "Reset reset")
+	p2.wait(func(m sccp.Message) bool { r, ok := m.(*sccp.Reset); return ok && r.Type == sccp.ResetReset }, "Reset reset")
+	for _, c := range []string{"show ephone summary", "show ephone 1", "show ephone telephone-number 1002", "show ephone phone-load", "show ephone socket"} {
+		if out := show(b.sys, c); strings.Contains(out, "%") || out == "" {
+			t.Errorf("%s:\n%s", c, out)
+		}
+	}
+	if out := show(b.sys, "show ephone telephone-number 1002"); !strings.Contains(out, "ephone-2[1]") || strings.Contains(out, "ephone-1[") {
+		t.Errorf("show ephone telephone-number 1002:\n%s", out)
+	}
+}

@@ -512,6 +512,9 @@ func (f *Feature) Render(r *config.Renderer) {
 	if s.Keepalive != 0 {
 		r.Subf("keepalive %d", s.Keepalive)
 	}
+	if s.Interdigit != 0 {
+		r.Subf("timeouts interdigit %d", s.Interdigit)
+	}
 	st(3)
 	if s.ServiceHTTPS {
 		r.Sub("service https")

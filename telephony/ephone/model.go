@@ -64,6 +64,7 @@ type Service struct {
 	ServiceHTTPS    bool
 	VersionStamp    string // "7960 Oct 25 2006 07:19:39"
 	Keepalive       int
+	Interdigit      int // timeouts interdigit (seconds); 0: default 10
 	TimeFormat      string
 	DateFormat      string
 	SystemMessage   string

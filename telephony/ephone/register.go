@@ -328,6 +328,7 @@ func (x *exchange) setConfig(c exchangeConfig) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.cfg = c
+	x.interdigit = time.Duration(c.Service.Interdigit) * time.Second
 	for _, p := range x.phones {
 		e, ok := c.Ephones[p.tag]
 		switch {

@@ -16,6 +16,16 @@ import (
 
 func (f *Feature) liveCommands() {
 	t := f.sys.Tree
+	t.Add(ModeTelephony, cli.Command{Syntax: "timeouts interdigit seconds:<2-120>", Owner: FeatureTelephony, No: true,
+		Help: map[string]string{"timeouts": "Define timeouts for telephony-service", "interdigit": "Interdigit timeout for IP phones",
+			"seconds": "Interdigit timeout in seconds (default 10)"},
+		Run: func(c *cli.Context) error {
+			f.svc.Interdigit = 0
+			if !c.Negate {
+				f.svc.Interdigit = c.Int("seconds", 0)
+			}
+			return nil
+		}})
 	h := map[string]string{"show": "Show running system information", "ephone": "Show ephone (IP phone) status",
 		"tag": "ephone tag", "registered": "Registered ephones", "unregistered": "Unregistered ephones",
 		"summary": "Summary of all ephones", "telephone-number": "Ephones with this telephone number", "num": "Telephone number",
