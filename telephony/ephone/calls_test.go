@@ -390,7 +390,10 @@ func TestUnregister(t *testing.T) {
 	b := newBox(t, plainConfig...)
 	p1 := register(t, b, "000000000001")
 	p1.send(&sccp.Unregister{})
-	p1.wait(func(m sccp.Message) bool { a, ok := m.(*sccp.UnregisterAck); return ok && a.Status == sccp.UnregisterAckOK }, "UnregisterAck")
+	p1.wait(func(m sccp.Message) bool {
+		a, ok := m.(*sccp.UnregisterAck)
+		return ok && a.Status == sccp.UnregisterAckOK
+	}, "UnregisterAck")
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
 		if strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "%IPPHONE-6-UNREGISTER_NORMAL: ephone-1:SEP000000000001 IP:127.0.0.1 Socket:1 DeviceType:Phone has unregistered normally.") {
