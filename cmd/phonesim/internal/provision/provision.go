@@ -98,7 +98,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if cfg.Interface == "" {
 			return nil, errors.New("provision: no TFTP address and no interface for DHCP")
 		}
-		l, err := DHCP(ctx, cfg.Interface, cfg.DHCPTimeout)
+		hw, err := ParseMAC(mac)
+		if err != nil {
+			return nil, err
+		}
+		// The phone's MAC as chaddr: the DHCP server sees the phone, not
+		// the interface the simulator borrows. The lease is reported, not
+		// applied to the interface.
+		l, err := DHCPAs(ctx, cfg.Interface, hw, cfg.DHCPTimeout)
 		if err != nil {
 			return nil, err
 		}
