@@ -28,11 +28,12 @@ const (
 	Reorder    State = "reorder"    // reorder tone or a call in Congestion
 	Idle       State = "onhook"     // no call left
 	Media      State = "media"      // transmitting RTP and receiving it
+	Reset      State = "reset"      // the call manager sent Reset (the connection then ends)
 )
 
 var states = map[string]State{"registered": Registered, "ring": Ringing, "ringing": Ringing, "ringout": RingOut,
 	"connected": Connected, "hold": Held, "held": Held, "dialtone": DialTone, "busy": Busy, "reorder": Reorder,
-	"onhook": Idle, "idle": Idle, "media": Media}
+	"onhook": Idle, "idle": Idle, "media": Media, "reset": Reset}
 
 // ErrTimeout is returned by Wait when the state did not come in time.
 var ErrTimeout = errors.New("phone: timeout")
@@ -66,6 +67,8 @@ func (p *Phone) is(s State) bool {
 		return p.tone == sccp.ToneReorder || any(sccp.StateCongestion)
 	case Idle:
 		return len(p.calls) == 0
+	case Reset:
+		return p.resets > 0
 	case Media:
 		for _, st := range p.streams {
 			if tx, rx, _ := st.Packets(); tx > 0 && rx > 0 {

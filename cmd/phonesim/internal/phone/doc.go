@@ -32,7 +32,8 @@
 //	consult-transfer N [T]            transfer; wait dialtone; dial N; wait connected T; transfer
 //	softkey EVENT                     any soft key event number
 //	wait STATE [TIMEOUT]              registered, ring, ringout, connected, hold, dialtone,
-//	                                  busy, reorder, onhook (no call left), media (RTP flowing)
+//	                                  busy, reorder, onhook (no call left), media (RTP flowing),
+//	                                  reset (Reset received; the connection then ends with ErrReset)
 //	tone HZ DURATION                  send a sine of HZ for DURATION on the open media
 //	expect-tone HZ [TIMEOUT]          wait until the received audio is HZ (±2 %, SNR >= 20 dB)
 //	sleep DURATION

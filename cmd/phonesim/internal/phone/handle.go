@@ -156,7 +156,19 @@ func (p *Phone) handle(m sccp.Message) {
 			}
 		}
 	case sccp.MsgReset:
-		p.set(func() { p.event("Reset", 0, 0, fmt.Sprint(sccp.ParseU32(m))) })
+		// A phone told to reset or restart drops the connection and
+		// starts over; the simulator ends the connection with ErrReset
+		// (a test re-registers with a new Phone).
+		typ := sccp.ParseU32(m)
+		p.set(func() {
+			p.event("Reset", 0, 0, fmt.Sprint(typ))
+			p.resets++
+		})
+		p.fail(fmt.Errorf("%w (type %d)", ErrReset, typ))
+		p.mu.Lock()
+		conn := p.conn
+		p.mu.Unlock()
+		conn.Close()
 	case sccp.MsgUnregisterAck:
 		p.set(func() { p.event("UnregisterAck", 0, 0, fmt.Sprint(sccp.ParseU32(m))) })
 	}

@@ -144,6 +144,7 @@ type Phone struct {
 	toneFreq  float64
 	lastKA    time.Time // last KeepAliveAck
 	closing   bool      // Unregister sent: the server may close the connection
+	resets    int       // Reset messages received
 	done      chan struct{}
 	err       error // why the connection ended
 }
@@ -470,6 +471,10 @@ func (p *Phone) fail(err error) {
 	close(p.done)
 	p.notify()
 }
+
+// ErrReset ends the connection of a phone the call manager reset (Reset,
+// 1 reset, 2 restart, 3 apply config).
+var ErrReset = errors.New("phone: reset by the call manager")
 
 // Done is closed when the connection ends.
 func (p *Phone) Done() <-chan struct{} { return p.done }

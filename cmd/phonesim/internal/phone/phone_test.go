@@ -515,3 +515,28 @@ func TestParseScript(t *testing.T) {
 		}
 	}
 }
+
+// TestReset: Reset from the call manager is reported and ends the
+// connection with ErrReset.
+func TestReset(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conns := testCM(t, ln, 30, 11, "")
+	p, _ := New(Config{MAC: "001122334455", Server: ln.Addr().String()})
+	if err := p.Connect(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cm := <-conns
+	cm.send(t, sccp.MsgReset, new(pay).u32(2).b)
+	if err := p.Wait(t.Context(), Reset, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if !errors.Is(p.Err(), ErrReset) {
+		t.Errorf("err %v", p.Err())
+	}
+}
