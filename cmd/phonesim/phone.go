@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/signal"
 	"time"
@@ -226,6 +227,7 @@ func runLoad(args []string, out io.Writer) error {
 	drop := fl.Float64("drop", 0, "share of phones (0..1) that drop mid-handshake or mid-registration")
 	base := fl.String("mac", "0200000A0000", "MAC of the first phone; phone i has MAC+i")
 	seed := fl.Uint64("seed", 1, "seed of the choice of dropped phones")
+	src := fl.String("src", "", "give phone i the source address PREFIX+1+i, e.g. 127.1.0.0/16 on loopback (a box limits connections per source)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -244,6 +246,11 @@ func runLoad(args []string, out io.Writer) error {
 		return err
 	}
 	cfg := load.Config{Phones: *n, Rate: *rate, Hold: *hold, Drop: *drop, BaseMAC: *base, Phone: pc, Seed: *seed, Progress: os.Stderr}
+	if *src != "" {
+		if cfg.Sources, err = netip.ParsePrefix(*src); err != nil {
+			return fmt.Errorf("-src: %w", err)
+		}
+	}
 	if pc.Secure && pc.Certificate == nil {
 		if c.micCA == "" {
 			return errors.New("TLS load needs -mic-ca DIR (one MIC per phone)")

@@ -15,6 +15,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/netip"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -32,6 +34,10 @@ type Config struct {
 	Hold    time.Duration // how long each stays registered
 	Drop    float64       // share (0..1) that drops mid-handshake or mid-registration
 	BaseMAC string        // the first phone's MAC; phone i has BaseMAC + i
+	// Sources, when valid, gives phone i the address Sources.Addr()+1+i
+	// (a call manager limits connections per source address, as it
+	// should: real phones each have their own). 127.1.0.0/16 on loopback.
+	Sources netip.Prefix
 	// Phone is the template of every phone: Server, Secure, ServerCerts,
 	// Codecs, Protocol... MAC and Certificate are set per phone.
 	Phone phone.Config
@@ -112,6 +118,17 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	}
 	if cfg.BaseMAC == "" {
 		cfg.BaseMAC = "0200000A0000"
+	}
+	addrs := make([]netip.Addr, cfg.Phones)
+	if cfg.Sources.IsValid() {
+		a := cfg.Sources.Masked().Addr()
+		for i := range addrs {
+			a = a.Next()
+			if !cfg.Sources.Contains(a) {
+				return Summary{}, fmt.Errorf("load: %d phones do not fit in %s", cfg.Phones, cfg.Sources)
+			}
+			addrs[i] = a
+		}
 	}
 	macs := make([]string, cfg.Phones)
 	for i := range macs {
@@ -200,6 +217,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			pc.MaxMessages = 64
 		}
 		pc.NoMedia = true
+		pc.LocalAddr = addrs[i]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -281,6 +299,9 @@ func one(ctx context.Context, pc phone.Config, drop int, hold time.Duration) out
 // in the middle of the Register message.
 func dropOne(ctx context.Context, pc phone.Config, mode int) outcome {
 	d := net.Dialer{Timeout: 10 * time.Second}
+	if pc.LocalAddr.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: pc.LocalAddr.AsSlice()}
+	}
 	conn, err := d.DialContext(ctx, "tcp", pc.Server)
 	if err != nil {
 		return outcome{kind: "failed", err: shorten(err)}
@@ -334,15 +355,13 @@ func (h *halfConn) Write(b []byte) (int, error) {
 	return 0, net.ErrClosed
 }
 
-// shorten strips the variable parts (addresses, ports) of an error so
-// identical failures count together.
+var addrPort = regexp.MustCompile(`\d+\.\d+\.\d+\.\d+:\d+|\[[0-9a-fA-F:]+\]:\d+|SEP[0-9A-F]{12}`)
+
+// shorten replaces the variable parts (addresses, ports, device names) of
+// an error so identical failures count together.
 func shorten(err error) string {
 	if err == nil {
 		return ""
 	}
-	s := err.Error()
-	if i := strings.LastIndex(s, ": "); i >= 0 && len(s) > 160 {
-		s = s[i+2:]
-	}
-	return s
+	return addrPort.ReplaceAllString(err.Error(), "…")
 }

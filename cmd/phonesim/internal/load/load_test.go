@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"math/big"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,6 +27,7 @@ type miniCM struct {
 	registered, unregistered, partial atomic.Int32
 	mu                                sync.Mutex
 	names                             map[string]bool
+	srcs                              map[string]bool
 }
 
 func (cm *miniCM) serve(ln net.Listener) {
@@ -44,6 +46,9 @@ func (cm *miniCM) serve(ln net.Listener) {
 			}
 			cm.mu.Lock()
 			cm.names[string(bytes.TrimRight(m.Data[:16], "\x00"))] = true
+			if cm.srcs != nil {
+				cm.srcs[c.RemoteAddr().(*net.TCPAddr).IP.String()] = true
+			}
 			cm.mu.Unlock()
 			ack := make([]byte, 20)
 			binary.LittleEndian.PutUint32(ack, 1)
@@ -94,10 +99,10 @@ func TestLoadTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	cm := &miniCM{names: map[string]bool{}}
+	cm := &miniCM{names: map[string]bool{}, srcs: map[string]bool{}}
 	go cm.serve(ln)
 	sum, err := Run(t.Context(), Config{Phones: 40, Rate: 200, Hold: 1500 * time.Millisecond, Drop: 0.25, Seed: 7,
-		BaseMAC: "0012434B0000", Phone: phone.Config{Server: ln.Addr().String()}})
+		BaseMAC: "0012434B0000", Phone: phone.Config{Server: ln.Addr().String()}, Sources: netip.MustParsePrefix("127.1.0.0/24")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +119,9 @@ func TestLoadTCP(t *testing.T) {
 	}
 	cm.mu.Lock()
 	defer cm.mu.Unlock()
+	if len(cm.srcs) != sum.Registered || !cm.srcs["127.1.0.1"] && !cm.srcs["127.1.0.2"] {
+		t.Errorf("%d registered from %d source addresses: %v", sum.Registered, len(cm.srcs), cm.srcs)
+	}
 	if !cm.names["SEP0012434B0000"] && !cm.names["SEP0012434B0001"] {
 		t.Errorf("device names %v", cm.names)
 	}

@@ -28,7 +28,12 @@ type Config struct {
 	Load       string // firmware load name in Register (default SCCP70.8-5-4S)
 
 	Server string // call manager host:port (2000 plain, 2443 TLS)
-	Secure bool   // TLS (deviceSecurityMode 2 or 3)
+	// LocalAddr, when valid, is the phone's own address: the SCCP
+	// connection and the RTP ports bind to it (load mode gives each
+	// phone its own, as real phones have; any 127.x.y.z works on Linux
+	// loopback).
+	LocalAddr netip.Addr
+	Secure    bool // TLS (deviceSecurityMode 2 or 3)
 
 	// Certificate is the client certificate presented on TLS (LSC or MIC).
 	Certificate *tls.Certificate
@@ -93,6 +98,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Dial == nil {
 		d := &net.Dialer{}
+		if c.LocalAddr.IsValid() {
+			d.LocalAddr = &net.TCPAddr{IP: c.LocalAddr.AsSlice()}
+		}
 		c.Dial = d.DialContext
 	}
 	if c.MaxMessages == 0 {
