@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"crypto"
 	"errors"
 	"fmt"
 	"strconv"
@@ -25,6 +26,16 @@ type feature struct {
 }
 
 func (f *feature) Render(*config.Renderer) {}
+
+// RSAHostKey gives the SSH server (ios/sshd.HostKeys) the RSA key pair
+// called label.
+func (f *feature) RSAHostKey(label string) (crypto.Signer, bool) {
+	k, ok := f.store.Get(label)
+	if !ok || k.Type() != "RSA" {
+		return nil, false
+	}
+	return k.Signer, true
+}
 
 var help = map[string]string{
 	"crypto": "Encryption module", "key": "Long term key operations",

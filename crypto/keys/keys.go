@@ -286,13 +286,7 @@ func (s *Store) now() time.Time {
 
 // DefaultLabel is the name IOS gives general-purpose keys generated without
 // a label: "<hostname>.<ip domain-name>". The lock must be held.
-func DefaultLabel(sys *config.System) string {
-	d := system.DomainName(sys)
-	if d == "" {
-		return sys.Hostname()
-	}
-	return sys.Hostname() + "." + d
-}
+func DefaultLabel(sys *config.System) string { return system.FQDN(sys) }
 
 // File layout: one private file per key, "key-<hex of label>.pem", holding
 // a PKCS#8 "PRIVATE KEY" PEM block whose headers carry the metadata. The

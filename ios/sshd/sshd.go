@@ -1,5 +1,6 @@
 // Package sshd is the SSH server of the vty lines (golang.org/x/crypto/ssh):
-// `ip ssh ...` configuration, the host key from the RSA key store, password
+// `ip ssh ...` configuration, the host key from the RSA key store (through
+// the HostKeys interface, which crypto/keys implements), password
 // and public-key (ip ssh pubkey-chain) authentication against the line's
 // login setting, access-class filtering, one vty line per connection, and
 // the same console session as the serial line on each channel.
@@ -7,6 +8,7 @@ package sshd
 
 import (
 	"context"
+	"crypto"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
@@ -20,7 +22,6 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"cmeos/crypto/keys"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/logging"
@@ -304,7 +305,15 @@ func (f *Server) hostKeyLabel() string {
 	if system.DomainName(f.sys) == "" {
 		return ""
 	}
-	return keys.DefaultLabel(f.sys)
+	return system.FQDN(f.sys)
+}
+
+// HostKeys is what the server needs from the key store: the RSA key pair
+// with a label (`ip ssh rsa keypair-name`, or hostname.domain). The
+// crypto/keys feature implements it; ios may not import crypto, so the
+// server finds it with config.Find.
+type HostKeys interface {
+	RSAHostKey(label string) (crypto.Signer, bool)
 }
 
 // Reconcile starts, restarts or stops the server: it runs while an RSA key
@@ -316,9 +325,9 @@ func (f *Server) Reconcile(ctx context.Context) error {
 	cfg.Pubkeys = nil
 	label := f.hostKeyLabel()
 	var signer ssh.Signer
-	if st := keys.FromSystem(f.sys); st != nil && label != "" {
-		if k, ok := st.Get(label); ok && k.Type() == "RSA" {
-			s, err := ssh.NewSignerFromSigner(k.Signer)
+	if hk, ok := config.Find[HostKeys](f.sys); ok && label != "" {
+		if k, ok := hk.RSAHostKey(label); ok {
+			s, err := ssh.NewSignerFromSigner(k)
 			if err == nil {
 				signer = s
 			}

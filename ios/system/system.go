@@ -407,6 +407,16 @@ func (f *domain) Render(r *config.Renderer) {
 	}
 }
 
+// FQDN is "<hostname>.<ip domain-name>", or the host name alone without a
+// domain: the name IOS gives general-purpose keys generated without a
+// label, and the SSH host key it looks for (lock held).
+func FQDN(sys *config.System) string {
+	if d := DomainName(sys); d != "" {
+		return sys.Hostname() + "." + d
+	}
+	return sys.Hostname()
+}
+
 // DomainName returns `ip domain-name` (lock held).
 func DomainName(sys *config.System) string {
 	f, _ := sys.Feature("ip-domain").(*domain)
