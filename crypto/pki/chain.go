@@ -22,6 +22,12 @@ type Entry struct {
 	Serial string
 	CA     bool
 	Hex    string
+	// Lines are the hex lines as typed (groups upper-cased, one space
+	// apart), rendered back as they came so that a chain pasted from a
+	// seed round-trips unchanged, 7-digit groups included; nil for a
+	// certificate the box made or imported (rendered in IOS's 8-digit
+	// groups, 8 to a line).
+	Lines []string
 }
 
 // DER returns the decoded bytes, or an error for an odd or bad hex string.

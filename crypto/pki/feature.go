@@ -212,6 +212,7 @@ func newFeature(sys *config.System) config.Feature {
 	t.Add(ModePubkey, cli.Command{Syntax: "hex:HEX...", Help: help, Owner: own, Run: func(c *cli.Context) error {
 		e := c.ModeValue().(*Entry)
 		e.Hex += strings.ToUpper(strings.Join(c.Strings("hex"), ""))
+		e.Lines = append(e.Lines, strings.ToUpper(strings.Join(c.Strings("hex"), " ")))
 		return nil
 	}})
 	t.Add(ModePubkey, cli.Command{Syntax: "quit", Help: help, Owner: own, Run: func(c *cli.Context) error {
@@ -311,7 +312,11 @@ func (f *Feature) Render(r *config.Renderer) {
 			} else {
 				r.Sub("certificate " + e.Serial)
 			}
-			for _, l := range hexLines(e.Hex) {
+			lines := e.Lines
+			if lines == nil {
+				lines = hexLines(e.Hex)
+			}
+			for _, l := range lines {
 				r.Indent(2, l)
 			}
 			r.Indent(2, "\tquit")

@@ -59,7 +59,8 @@ crypto pki trustpoint b
 !
 crypto pki certificate chain a
  certificate 03
-  30820207 30820170 41EAF3A
+  30820207 30820170
+  41EAF3A
   	quit
  certificate ca 01
   3082026B

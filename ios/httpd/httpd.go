@@ -36,6 +36,9 @@ type Feature struct {
 	port    int
 	auth    string
 	secure  bool
+	// secureNo records a typed `no ip http secure-server`, which IOS
+	// shows (seed 004 E10) although the secure server is off by default.
+	secureNo bool
 	path    string
 
 	mux *http.ServeMux // handlers registered by features; safe for concurrent use
@@ -82,7 +85,7 @@ func newFeature(sys *config.System) config.Feature {
 			return nil
 		}})
 	sys.Tree.Add(cli.ModeConfig, cli.Command{Syntax: "ip http secure-server", Help: help, Owner: own, No: true,
-		Run: func(c *cli.Context) error { f.secure = !c.Negate; return nil }})
+		Run: func(c *cli.Context) error { f.secure, f.secureNo = !c.Negate, c.Negate && !c.Default; return nil }})
 	sys.Tree.Add(cli.ModeConfig, cli.Command{Syntax: "ip http path url:WORD", Help: help, Owner: own, No: true,
 		Run: func(c *cli.Context) error {
 			f.path = c.String("url")
@@ -109,11 +112,13 @@ func (f *Feature) Render(r *config.Renderer) {
 	}
 	if f.secure {
 		r.Line("ip http secure-server")
+	} else if f.secureNo {
+		r.Line("no ip http secure-server")
 	}
 	if f.path != "" {
 		r.Line("ip http path " + f.path)
 	}
-	if f.enabled || f.port != DefaultPort || f.auth != "" || f.secure || f.path != "" {
+	if f.enabled || f.port != DefaultPort || f.auth != "" || f.secure || f.secureNo || f.path != "" {
 		r.Bang()
 	}
 }

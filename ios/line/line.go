@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +51,8 @@ type Config struct {
 	AccessClass  int
 	Privilege    int // 0: not set
 	LoggingSync  bool
+	SyncLevel    int // logging synchronous level: -1 all, 0 unset (IOS default 2), else the level
+	SyncLimit    int // logging synchronous limit: 0 unset (IOS default 20)
 	Speed        int // con: 0 = board default
 	NoExec       bool
 	TransportOut string
@@ -103,7 +106,8 @@ func newFeature(sys *config.System) config.Feature {
 		"ssh":    "TCP/IP SSH protocol", "telnet": "TCP/IP Telnet protocol", "all": "All protocols", "none": "No protocols",
 		"access-class": "Filter connections based on an IP access list", "acl": "IP access list", "in": "Filter incoming connections",
 		"privilege": "Change privilege level for line", "level": "Assign default privilege level for line", "plevel": "Default privilege level for line",
-		"logging": "Modify message logging facilities", "synchronous": "Synchronized message output", "speed": "Set the transmit and receive speeds",
+		"logging": "Modify message logging facilities", "synchronous": "Synchronized message output",
+		"lvl": "Severity level; lower number for higher severity", "limit": "Messages queue size", "n": "Number of buffers", "speed": "Set the transmit and receive speeds",
 		"bps": "Transmit and receive speeds", "exec": "Start an EXEC process",
 	}
 	t.Add(cli.ModeConfig, cli.Command{Syntax: "line { console zero:<0-0> | aux zero:<0-0> | vty first:<0-15> [ last:<0-15> ] }", Help: help, Owner: "line",
@@ -215,8 +219,22 @@ func newFeature(sys *config.System) config.Feature {
 		each(c, func(l *Config) { l.Privilege = n })
 		return nil
 	})
-	add("logging synchronous [ LINE ]", func(c *cli.Context) error {
-		each(c, func(l *Config) { l.LoggingSync = !c.Negate })
+	add("logging synchronous [ level { lvl:<0-15> | all } ] [ limit n:<0-2147483647> ]", func(c *cli.Context) error {
+		level, limit := 0, 0
+		if c.Has("all") {
+			level = -1
+		} else if c.Has("lvl") {
+			level = c.Int("lvl", 0)
+		}
+		if c.Has("n") {
+			limit = c.Int("n", 0)
+		}
+		each(c, func(l *Config) {
+			l.LoggingSync, l.SyncLevel, l.SyncLimit = !c.Negate, level, limit
+			if c.Negate {
+				l.SyncLevel, l.SyncLimit = 0, 0
+			}
+		})
 		return nil
 	})
 	add("speed bps:<50-4000000>", func(c *cli.Context) error {
@@ -258,7 +276,17 @@ func (f *Lines) renderConfig(r *config.Renderer, kind string, c Config) {
 		r.Sub("password " + c.Password.RenderType7(f.sys))
 	}
 	if c.LoggingSync {
-		r.Sub("logging synchronous")
+		l := "logging synchronous"
+		switch {
+		case c.SyncLevel < 0:
+			l += " level all"
+		case c.SyncLevel > 0:
+			l += " level " + strconv.Itoa(c.SyncLevel)
+		}
+		if c.SyncLimit > 0 {
+			l += " limit " + strconv.Itoa(c.SyncLimit)
+		}
+		r.Sub(l)
 	}
 	switch c.Login {
 	case "line":
