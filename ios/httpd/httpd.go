@@ -39,7 +39,7 @@ type Feature struct {
 	// secureNo records a typed `no ip http secure-server`, which IOS
 	// shows (seed 004 E10) although the secure server is off by default.
 	secureNo bool
-	path    string
+	path     string
 
 	mux *http.ServeMux // handlers registered by features; safe for concurrent use
 
