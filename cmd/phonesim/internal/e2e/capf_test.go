@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"slices"
@@ -10,11 +12,13 @@ import (
 
 	"cmeos/cmd/phonesim/internal/capf"
 	"cmeos/cmd/phonesim/internal/phone"
+	"cmeos/cmd/phonesim/internal/trust"
 	boxcapf "cmeos/crypto/capf"
 	"cmeos/crypto/pki"
 	"cmeos/ios/config"
 	"cmeos/ios/config/configtest"
 	"cmeos/telephony/ephone"
+	"cmeos/telephony/tftpd"
 )
 
 // TestCAPFThenTLS is issue 12's end-to-end test: seed 004's secure
@@ -24,12 +28,17 @@ import (
 // `cert-oper upgrade auth-mode auth-string` gets an LSC through CAPF with
 // the authentication string the user keys in; the LSC verifies against the
 // CA with the §4.9 profile; the phone then registers on 2443 with it and
-// places a call to a second phone that got its LSC by null-string.
+// places a call to a second phone that got its LSC by null-string; an
+// encrypted phone decrypts its .enc.sgn with the LSC it just received.
 func TestCAPFThenTLS(t *testing.T) {
 	sys := config.New(config.Options{FS: configtest.NewStore(t)})
 	t.Cleanup(func() { sys.Close() })
 	ephone.FromSystem(sys).SetListenPorts(0, 0)
 	boxcapf.FromSystem(sys).SetListenPort(0)
+	var boot bytes.Buffer
+	if n := sys.Load("tftp-server port 0 source-address 127.0.0.1\n", &boot); n != 0 {
+		t.Fatal(boot.String())
+	}
 	sys.Start()
 	out := seedConsole(sys, "hostname cme", "ip domain-name example.com",
 		"crypto key generate rsa label cme_root modulus 1024",
@@ -39,12 +48,15 @@ func TestCAPFThenTLS(t *testing.T) {
 		"capf-server", " port 3804", " auth-mode null-string", " cert-enroll-trustpoint cme_root password 0 x8oWiet",
 		" trustpoint-label cmeserver", " source-addr 127.0.0.1", " exit",
 		"telephony-service", " ip source-address 127.0.0.1 port 2000", " max-ephones 4", " max-dn 4",
-		" secure-signaling trustpoint cmeserver", " no auto-reg-ephone", " exit",
+		" secure-signaling trustpoint cmeserver", " tftp-server-credentials trustpoint cmeserver", " load 7970 SCCP70.9-4-2SR3-1S",
+		" create cnf-files", " no auto-reg-ephone", " exit",
 		"ephone-dn 1", " number 1001", " exit", "ephone-dn 2", " number 1002", " exit",
 		"ephone 1", " mac-address 0012.4302.A7CC", " type 7970", " device-security-mode authenticated",
 		" capf-auth-str 2734", " cert-oper upgrade auth-mode auth-string", " button 1:1", " exit",
 		"ephone 2", " mac-address 0012.4302.A7CD", " type 7970", " device-security-mode authenticated",
-		" cert-oper upgrade auth-mode null-string", " button 1:2", " exit")
+		" cert-oper upgrade auth-mode null-string", " button 1:2", " exit",
+		"ephone 3", " mac-address 0012.4302.A7CE", " type 7970", " device-security-mode encrypted", " capf-ip-in-cnf",
+		" cert-oper upgrade auth-mode null-string", " exit")
 	for _, bad := range []string{"% Invalid", "% Incomplete", "% Error", "% Ambiguous"} {
 		if strings.Contains(out, bad) {
 			t.Fatalf("configuration:\n%s", out)
@@ -77,6 +89,7 @@ func TestCAPFThenTLS(t *testing.T) {
 	for _, c := range []*capf.Client{
 		{Device: "SEP00124302A7CC", AuthString: "2734", Roots: roots},
 		{Device: "SEP00124302A7CD", Roots: roots},
+		{Device: "SEP00124302A7CE", Roots: roots},
 	} {
 		res, err := c.Run(t.Context(), capfAddr)
 		if err != nil || res.Reason != 1 || res.LSC == nil || res.Status() != "Installed" {
@@ -87,6 +100,22 @@ func TestCAPFThenTLS(t *testing.T) {
 			t.Fatal(err)
 		}
 		lscs[c.Device] = &tls.Certificate{Certificate: [][]byte{res.LSC.Raw}, PrivateKey: res.Key, Leaf: res.LSC}
+	}
+	// The encrypted phone decrypts its configuration with the new LSC: the
+	// box wraps the file's key for the LSC as soon as CAPF recorded it.
+	tftpAddr := tftpd.FromSystem(sys).Addr().String()
+	enc, err := trust.Fetch(tftpAddr, "SEP00124302A7CE.cnf.xml.enc.sgn")
+	if err != nil {
+		t.Fatalf("no encrypted configuration after the LSC install: %v", err)
+	}
+	// (The signature of .enc.sgn is checked by cmd/cmeos's enccnf test;
+	// the simulator's trust package does not read the encryption tags.)
+	plain, err := capf.DecryptConfig(enc, lscs["SEP00124302A7CE"].PrivateKey.(*rsa.PrivateKey))
+	if err != nil {
+		t.Fatalf("decrypting with the LSC: %v", err)
+	}
+	if !bytes.Contains(plain, []byte("<deviceSecurityMode>3</deviceSecurityMode>")) {
+		t.Errorf("decrypted configuration:\n%s", plain)
 	}
 	show := configtest.Exec(sys, "show capf-server cert-oper")
 	for _, want := range []string{"00124302A7CC  upgrade    auth-string  Installed      Upgrade Success",
