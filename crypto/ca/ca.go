@@ -114,6 +114,8 @@ type Authority struct {
 	byTID    map[string]*Request
 	crl      []byte
 	otps     map[string]time.Time // one-time challenge passwords and their expiry
+	reqLife  time.Duration        // `lifetime enrollment-request`
+	limit    sourceLimit          // PKIOperation rate per source; own lock
 	ownKey   func(spki []byte) bool
 }
 
@@ -145,6 +147,9 @@ type Settings struct {
 	CDPURL        string
 	Hash          string // `hash`: sha256 (default), sha384, sha512
 	GrantNone     bool   // `grant none`: reject requests automatically (one-time passwords excepted)
+	// RequestHours is how long an enrollment request stays in the request
+	// table (`lifetime enrollment-request`); 0 is DefaultRequestHours.
+	RequestHours int
 	// OwnKey reports whether spki (a DER SubjectPublicKeyInfo) is a key
 	// pair of this box's own key store; only those can be given a CA
 	// certificate (see ProfileFor). Nil: none can.
@@ -177,6 +182,49 @@ func (a *Authority) Configure(s Settings) {
 	a.rollover = s.GrantRollover
 	a.hash, a.reject = s.Hash, s.GrantNone
 	a.ownKey = s.OwnKey
+	a.reqLife = time.Duration(s.RequestHours) * time.Hour
+	if s.RequestHours <= 0 {
+		a.reqLife = DefaultRequestHours * time.Hour
+	}
+}
+
+// Bounds of the request table (issue 15 item 6). A request leaves the
+// table when it is older than `lifetime enrollment-request` (IOS: 168
+// hours by default), whatever its state; the table never holds more than
+// MaxRequests: when full, the oldest finished requests make room, and a
+// new request is refused while MaxRequests are pending.
+const (
+	DefaultRequestHours = 168
+	MaxRequests         = 1000
+)
+
+// ErrTableFull refuses a request while MaxRequests are pending.
+var ErrTableFull = errors.New("ca: enrollment request table full")
+
+// pruneLocked applies the bounds of the request table before one more
+// request is filed; it reports whether there is room.
+func (a *Authority) pruneLocked(now time.Time) bool {
+	keep := a.reqs[:0]
+	for _, r := range a.reqs {
+		if now.Sub(r.Created) > a.reqLife {
+			delete(a.byTID, r.TID)
+			continue
+		}
+		keep = append(keep, r)
+	}
+	clear(a.reqs[len(keep):])
+	a.reqs = keep
+	for i := 0; len(a.reqs) >= MaxRequests && i < len(a.reqs); {
+		if r := a.reqs[i]; r.State != "pending" {
+			if a.byTID[r.TID] == r {
+				delete(a.byTID, r.TID)
+			}
+			a.reqs = append(a.reqs[:i], a.reqs[i+1:]...)
+			continue
+		}
+		i++
+	}
+	return len(a.reqs) < MaxRequests
 }
 
 // SignatureAlgorithm is the signature of certificates and CRLs made with
@@ -253,6 +301,17 @@ func (a *Authority) write(file string, b []byte) error {
 		return err
 	}
 	if err := a.fs.WriteFile(p, b); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrDatabase, p, err)
+	}
+	return nil
+}
+
+func (a *Authority) append(file string, b []byte) error {
+	p, err := a.path(file)
+	if err != nil {
+		return err
+	}
+	if err := a.fs.Append(p, b); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrDatabase, p, err)
 	}
 	return nil
@@ -352,8 +411,8 @@ func (a *Authority) signLocked(csr *x509.CertificateRequest, profile Profile) (*
 	switch a.level {
 	case LevelNames, LevelComplete:
 		line := fmt.Sprintf("%X %s %s %s\n", serial, now.UTC().Format(time.RFC3339), notAfter.UTC().Format(time.RFC3339), subjectString(cert))
-		old, _ := a.read(a.name + ".cnm")
-		if err := a.write(a.name+".cnm", append(old, line...)); err != nil {
+		// Appended, not rewritten: one request costs one line.
+		if err := a.append(a.name+".cnm", []byte(line)); err != nil {
 			return nil, err
 		}
 		if a.level == LevelComplete {
@@ -439,6 +498,9 @@ func (a *Authority) submit(tid string, csr *x509.CertificateRequest, challenge s
 	}
 	if err := csr.CheckSignature(); err != nil {
 		return Request{}, fmt.Errorf("%w: %v", ErrBadCSR, err)
+	}
+	if !a.pruneLocked(a.now()) {
+		return Request{}, ErrTableFull
 	}
 	r := &Request{ID: a.nextReq, TID: tid, CSR: csr, State: "pending", Created: a.now(), Profile: a.profileLocked(csr)}
 	otp := a.useOTP(challenge)

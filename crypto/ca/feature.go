@@ -67,6 +67,7 @@ type server struct {
 	lifeCert     int
 	lifeCA       int
 	lifeCRL      int
+	lifeReq      int    // `lifetime enrollment-request` hours
 	grant        string // "" (manual, default), "auto", "none", "auto rollover"
 	hash         string
 	cdp          string
@@ -102,7 +103,7 @@ var help = map[string]string{
 	"complete": "Complete - each issued cert written to storage", "url": "Database URL", "dburl": "Root URL",
 	"archive": "CA key and certificate archive", "pem": "PEM format", "pkcs12": "PKCS12 format",
 	"issuer-name": "Issuer name", "dn": "Issuer DN", "lifetime": "Lifetime", "certificate": "Certificate lifetime",
-	"ca-certificate": "CA certificate lifetime", "crl": "CRL", "days": "Days", "hours": "Hours",
+	"ca-certificate": "CA certificate lifetime", "crl": "CRL", "enrollment-request": "Enrollment request lifetime", "reqhours": "Hours", "days": "Days", "hours": "Hours",
 	"grant": "Grant requests", "auto": "Automatically grant incoming requests", "none": "Automatically reject incoming requests",
 	"rollover": "Automatically grant rollover requests",
 	"hash":     "Hash algorithm", "sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512",
@@ -144,7 +145,7 @@ func newFeature(sys *config.System) config.Feature {
 			c.Printf("%% Failed to find Certificate Server's trustpoint at startup\n%% Failed to find Certificate Server's cert.\n")
 		}
 		if s == nil {
-			s = &server{name: name, level: LevelMinimal, dbURL: "nvram:", lifeCert: 365, lifeCA: 1095, lifeCRL: 168, shutdown: !sys.IsLoading()}
+			s = &server{name: name, level: LevelMinimal, dbURL: "nvram:", lifeCert: 365, lifeCA: 1095, lifeCRL: 168, lifeReq: DefaultRequestHours, shutdown: !sys.IsLoading()}
 			f.servers[name] = s
 			f.order = append(f.order, name)
 			// The same-label trustpoint holds the CA certificate (created unless it exists).
@@ -219,8 +220,13 @@ func newFeature(sys *config.System) config.Feature {
 		s.issuer = c.String("dn")
 		return nil
 	})
-	cs("lifetime { certificate days:<1-1825> | ca-certificate cadays:<1-7305> | crl hours:<1-336> }", func(c *cli.Context, s *server) error {
+	cs("lifetime { certificate days:<1-1825> | ca-certificate cadays:<1-7305> | crl hours:<1-336> | enrollment-request reqhours:<1-1000> }", func(c *cli.Context, s *server) error {
 		switch {
+		case c.Has("enrollment-request"):
+			s.lifeReq = c.Int("reqhours", DefaultRequestHours)
+			if c.Negate {
+				s.lifeReq = DefaultRequestHours
+			}
 		case c.Has("certificate"):
 			s.lifeCert = c.Int("days", 365)
 			if c.Negate {
@@ -313,7 +319,7 @@ func remove(list []string, s string) []string {
 func parseIssuer(dn string) (pkix.Name, error) { return pki.ParseDN(dn) }
 
 func (f *Feature) settings(s *server) Settings {
-	return Settings{Name: s.name, DBURL: s.dbURL, Level: s.level, Lifetime: s.lifeCert, CRLHours: s.lifeCRL,
+	return Settings{Name: s.name, DBURL: s.dbURL, Level: s.level, Lifetime: s.lifeCert, CRLHours: s.lifeCRL, RequestHours: s.lifeReq,
 		GrantAuto: s.grant == "auto", GrantRollover: s.grant == "auto rollover", CDPURL: s.cdp, Hash: s.hash, GrantNone: s.grant == "none",
 		OwnKey: f.ownKey}
 }
@@ -375,6 +381,9 @@ func (f *Feature) Render(r *config.Renderer) {
 		}
 		if s.lifeCRL != 168 {
 			r.Subf("lifetime crl %d", s.lifeCRL)
+		}
+		if s.lifeReq != DefaultRequestHours && s.lifeReq != 0 {
+			r.Subf("lifetime enrollment-request %d", s.lifeReq)
 		}
 		if s.hash != "" {
 			r.Sub("hash " + s.hash)

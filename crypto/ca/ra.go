@@ -22,12 +22,13 @@ import (
 // signed with the RA certificate, and the issued certificate is returned to
 // the client. Like Authority it never takes the configuration lock.
 type RA struct {
-	ctx  context.Context
-	url  string            // the issuing CA's enrollment url
-	ca   *x509.Certificate // the issuing CA
-	cert *x509.Certificate // the RA certificate
-	key  crypto.Signer
-	now  func() time.Time
+	limit sourceLimit // PKIOperation rate per source
+	ctx   context.Context
+	url   string            // the issuing CA's enrollment url
+	ca    *x509.Certificate // the issuing CA
+	cert  *x509.Certificate // the RA certificate
+	key   crypto.Signer
+	now   func() time.Time
 
 	mu      sync.Mutex
 	grant   bool
@@ -73,7 +74,7 @@ func (ra *RA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "GetCRL":
 		ra.proxyCRL(w, r)
 	case "PKIOperation":
-		servePKIOperation(w, r, ra.PKIOperation)
+		servePKIOperation(w, r, ra.PKIOperation, &ra.limit, ra.now())
 	default:
 		http.Error(w, "unknown SCEP operation", http.StatusBadRequest)
 	}

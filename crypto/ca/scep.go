@@ -70,7 +70,7 @@ func (a *Authority) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/pkix-crl")
 		w.Write(crl)
 	case "PKIOperation":
-		servePKIOperation(w, r, a.PKIOperation)
+		servePKIOperation(w, r, a.PKIOperation, &a.limit, a.now())
 	default:
 		http.Error(w, "unknown SCEP operation", http.StatusBadRequest)
 	}
@@ -78,7 +78,11 @@ func (a *Authority) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // servePKIOperation reads a pkiMessage from a POST body or a GET "message"
 // parameter (base64), answers it with op, and writes the CertRep.
-func servePKIOperation(w http.ResponseWriter, r *http.Request, op func([]byte) ([]byte, error)) {
+func servePKIOperation(w http.ResponseWriter, r *http.Request, op func([]byte) ([]byte, error), lim *sourceLimit, now time.Time) {
+	if !lim.allow(r, now) {
+		http.Error(w, "too many requests from this address", http.StatusServiceUnavailable)
+		return
+	}
 	var body []byte
 	var err error
 	if r.Method == http.MethodPost {

@@ -278,7 +278,24 @@ func newOwner(mt Mount) (*mount, error) {
 	if m.root, err = os.OpenRoot(dir); err != nil {
 		return nil, fmt.Errorf("fs: %s: %w", mt.Prefix, err)
 	}
+	removeTemps(m.root)
 	return m, nil
+}
+
+// removeTemps deletes the temporary files that atomic writes interrupted
+// by a crash or a power cut left behind (issue 15 item 11): at mount no
+// write is under way, and nothing else names files with tmpPrefix.
+func removeTemps(root *os.Root) {
+	var temps []string
+	iofs.WalkDir(root.FS(), ".", func(name string, d iofs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && strings.HasPrefix(d.Name(), tmpPrefix) {
+			temps = append(temps, name)
+		}
+		return nil
+	})
+	for _, name := range temps {
+		root.Remove(name)
+	}
 }
 
 func newAlias(mt Mount, target *mount) (*mount, error) {

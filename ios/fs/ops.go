@@ -7,6 +7,7 @@ import (
 	"io"
 	iofs "io/fs"
 	"maps"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -223,11 +224,102 @@ func (s *Store) writeTo(m *mount, name string, p Path, r io.Reader) (int64, erro
 	if fi, err := m.root.Stat(name); err == nil && fi.IsDir() {
 		return 0, wrap("write", p, ErrIsDir)
 	}
+	if free, old, limited := m.room(name); limited {
+		r = &spaceReader{r: r, left: free + old}
+	}
 	n, err := atomicWrite(m.root, parent(name), name, m.filePerm(), r)
 	if err == nil {
 		s.stamp(m, name)
 	}
 	return n, wrap("write", p, err)
+}
+
+// room reports, for a file system with a configured size (Mount.Size, as
+// `dir nvram:` shows it), the bytes free and the size of the file name that
+// a write would replace; limited is false when the size is the host's and
+// the host enforces it.
+func (m *mount) room(name string) (free, old int64, limited bool) {
+	if m.Size == 0 {
+		return 0, 0, false
+	}
+	if fi, err := m.root.Stat(name); err == nil && fi.Mode().IsRegular() {
+		old = fi.Size()
+	}
+	used, _ := m.used()
+	return max(m.Size-used, 0), old, true
+}
+
+// used is the bytes of all regular files under the mount.
+func (m *mount) used() (int64, error) {
+	var used int64
+	err := iofs.WalkDir(m.root.FS(), ".", func(_ string, d iofs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, iofs.ErrNotExist) {
+				return nil // removed during the walk, e.g. a temporary file
+			}
+			return err
+		}
+		if d.Type().IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				return nil
+			}
+			used += fi.Size()
+		}
+		return nil
+	})
+	return used, err
+}
+
+// spaceReader fails a write that would go past the free space of a sized
+// file system with ENOSPC, which IOS shows as "(No space left on device)";
+// the atomic write then removes its temporary file and the old content
+// stays.
+type spaceReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (sr *spaceReader) Read(p []byte) (int, error) {
+	n, err := sr.r.Read(p)
+	sr.left -= int64(n)
+	if sr.left < 0 {
+		return n, syscall.ENOSPC
+	}
+	return n, err
+}
+
+// Append adds data at the end of p, creating it (mode as WriteFile), for
+// files that grow by lines such as the CA's certificate index: nothing is
+// rewritten. Unlike WriteFile it is not atomic: a crash can leave a
+// partial last line, which readers of such files skip. Sized file systems
+// refuse an append past their free space with ENOSPC.
+func (s *Store) Append(p Path, data []byte) error {
+	if _, _, ok := s.memTarget(p); ok {
+		return wrap("append", p, ErrReadOnly)
+	}
+	m, name, err := s.writable("append", p)
+	if err != nil {
+		return err
+	}
+	if free, _, limited := m.room(name); limited && int64(len(data)) > free {
+		return wrap("append", p, syscall.ENOSPC)
+	}
+	f, err := m.root.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, m.filePerm())
+	if err != nil {
+		return wrap("append", p, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		s.stamp(m, name)
+	}
+	return wrap("append", p, err)
 }
 
 // stamp sets a written file's time from the software clock, so that dir
@@ -514,23 +606,7 @@ func (s *Store) Usage(prefix string) (total, free int64, err error) {
 		}
 		return total, free, nil
 	}
-	var used int64
-	err = iofs.WalkDir(m.root.FS(), ".", func(_ string, d iofs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, iofs.ErrNotExist) {
-				return nil // removed during the walk, e.g. a temporary file
-			}
-			return err
-		}
-		if d.Type().IsRegular() {
-			fi, err := d.Info()
-			if err != nil {
-				return nil
-			}
-			used += fi.Size()
-		}
-		return nil
-	})
+	used, err := m.used()
 	if err != nil {
 		return 0, 0, fmt.Errorf("fs: usage %s: %w", prefix+":", err)
 	}
