@@ -423,8 +423,25 @@ func (p *Phone) Do(ctx context.Context, a Action) error {
 			if err := p.Wait(ctx, Connected, a.duration(1, 10*time.Second)); err != nil {
 				return err
 			}
-		} else if err := p.Wait(ctx, RingOut, 5*time.Second); err != nil {
-			return err
+			return p.SoftKey(sccp.SoftKeyTransfer)
+		}
+		// Blind: complete once the call manager took the number (the
+		// consultation call proceeds, rings or was answered already). A
+		// box that completes blind transfers on its own (full-blind)
+		// clears the consultation call first: nothing left to press.
+		_, consult, _ := p.active(false)
+		ok := p.waitCond(5*time.Second, func() bool {
+			c := p.calls[consult]
+			return c == nil || c.state == sccp.StateProceed || c.state == sccp.StateRingOut || c.state == sccp.StateConnected
+		})
+		if !ok {
+			return fmt.Errorf("%w: the transfer to %s did not proceed (%s)", ErrTimeout, a.Args[0], p.describe())
+		}
+		p.mu.Lock()
+		_, still := p.calls[consult]
+		p.mu.Unlock()
+		if !still {
+			return nil
 		}
 		return p.SoftKey(sccp.SoftKeyTransfer)
 	case "softkey":

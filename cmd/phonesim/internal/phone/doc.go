@@ -28,7 +28,8 @@
 //	enbloc DIGITS                     EnblocCall
 //	answer [offhook]                  Answer soft key (or lift the handset)
 //	hold | resume | transfer          soft keys on the active (or held) call
-//	blind-transfer N                  transfer; wait dialtone; dial N; transfer
+//	blind-transfer N                  transfer; wait dialtone; dial N; transfer once the call
+//	                                  proceeds, rings or is answered (nothing if the box completed it)
 //	consult-transfer N [T]            transfer; wait dialtone; dial N; wait connected T; transfer
 //	softkey EVENT                     any soft key event number
 //	wait STATE [TIMEOUT]              registered, ring, ringout, connected, hold, dialtone,
