@@ -15,7 +15,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -27,8 +26,8 @@ import (
 	"time"
 
 	"cmeos/crypto/keys"
+	"cmeos/crypto/pki"
 	"cmeos/ios/fs"
-	"cmeos/ios/logging"
 )
 
 // Profile is a certificate profile: the extensions a role needs (issue 5 item 7).
@@ -426,9 +425,7 @@ func (a *Authority) signLocked(csr *x509.CertificateRequest, profile Profile) (*
 
 // subjectString is the subject as IOS shows it, on one line.
 func subjectString(c *x509.Certificate) string {
-	var seq pkix.RDNSequence
-	asn1.Unmarshal(c.RawSubject, &seq)
-	return dnString(seq) // escaped: one line
+	return pki.DN(c.RawSubject) // escaped: one line
 }
 
 // LastSerial is the serial of the last certificate issued (0: none).
@@ -520,11 +517,7 @@ func (a *Authority) submit(tid string, csr *x509.CertificateRequest, challenge s
 	return *r, nil
 }
 
-func subjectOf(csr *x509.CertificateRequest) string {
-	var seq pkix.RDNSequence
-	asn1.Unmarshal(csr.RawSubject, &seq)
-	return dnString(seq)
-}
+func subjectOf(csr *x509.CertificateRequest) string { return pki.DN(csr.RawSubject) }
 
 // Lookup returns a copy of the request of a transaction.
 func (a *Authority) Lookup(tid string) (Request, bool) {
@@ -650,25 +643,6 @@ func (a *Authority) crlLocked(force bool) ([]byte, error) {
 func Fingerprint(csr *x509.CertificateRequest) string {
 	s := md5.Sum(csr.Raw)
 	return strings.ToUpper(hex.EncodeToString(s[:]))
-}
-
-var dnNames = map[string]string{"2.5.4.3": "cn", "2.5.4.6": "c", "2.5.4.10": "o", "2.5.4.11": "ou", "2.5.4.5": "serialNumber",
-	"1.2.840.113549.1.9.2": "hostname", "1.2.840.113549.1.9.8": "ipaddress", "2.5.4.7": "l", "2.5.4.8": "st"}
-
-func dnString(seq pkix.RDNSequence) string {
-	var parts []string
-	for i := len(seq) - 1; i >= 0; i-- {
-		for _, at := range seq[i] {
-			n := dnNames[at.Type.String()]
-			if n == "" {
-				n = at.Type.String()
-			}
-			// Subjects come from requesters: escaped before they reach a
-			// log, the index file or a terminal (issue 15 item 4).
-			parts = append(parts, n+"="+logging.Escape(fmt.Sprint(at.Value)))
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 // iosTime formats times as IOS shows them: "09:30:00 UTC Nov 23 2026".

@@ -6,6 +6,7 @@ package interfaces
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -258,19 +259,14 @@ func pick(c *cli.Context, kws ...string) string {
 	return ""
 }
 
-// MaskBits returns the prefix length of a contiguous netmask.
+// MaskBits returns the prefix length of a contiguous IPv4 netmask
+// (255.255.255.0: 24, true); false for anything else.
 func MaskBits(m netip.Addr) (int, bool) {
 	if !m.Is4() {
 		return 0, false
 	}
-	b := m.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for v&0x80000000 != 0 {
-		n++
-		v <<= 1
-	}
-	return n, v == 0
+	ones, bits := net.IPMask(m.AsSlice()).Size()
+	return ones, bits == 32
 }
 
 // Render writes interfaces sorted by type and unit, as IOS lists them.

@@ -24,6 +24,7 @@ import (
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/fs"
+	"cmeos/ios/interfaces"
 	"cmeos/ios/logging"
 )
 
@@ -226,7 +227,7 @@ func (f *Feature) commands() {
 			ma, err := netip.ParseAddr(m)
 			var ok bool
 			if err == nil {
-				bits, ok = MaskBits(ma)
+				bits, ok = interfaces.MaskBits(ma)
 			}
 			if !ok {
 				return netip.Prefix{}, c.InvalidInput("prefix")

@@ -219,21 +219,6 @@ func MaskString(bits int) string {
 	return fmt.Sprintf("%d.%d.%d.%d", m>>24, m>>16&0xff, m>>8&0xff, m&0xff)
 }
 
-// MaskBits returns the prefix length of a contiguous dotted mask.
-func MaskBits(m netip.Addr) (int, bool) {
-	if !m.Is4() {
-		return 0, false
-	}
-	b := m.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for v&0x80000000 != 0 {
-		n++
-		v <<= 1
-	}
-	return n, v == 0
-}
-
 // Range is an `ip dhcp excluded-address` line.
 type Range struct{ Low, High netip.Addr }
 
