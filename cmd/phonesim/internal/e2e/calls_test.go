@@ -78,6 +78,13 @@ type secureCME struct {
 
 func bootSecureCME(t *testing.T, extra ...string) *secureCME {
 	t.Helper()
+	return bootSecureCMEWith(t, nil, extra...)
+}
+
+// bootSecureCMEWith lets tune change each phone's configuration (a
+// recording Dial, a key log) before it connects.
+func bootSecureCMEWith(t *testing.T, tune func(i int, c *phone.Config), extra ...string) *secureCME {
+	t.Helper()
 	sys := seedRouter(t)
 	ephone.FromSystem(sys).SetListenPorts(0, 0)
 	caURL := seedCA(t, sys)
@@ -132,6 +139,9 @@ func bootSecureCME(t *testing.T, extra ...string) *secureCME {
 		{MAC: "001794CAA141", Model: "7960", DeviceType: 7, Server: f.SCCPAddr().String()},
 	}
 	for i, c := range cfgs {
+		if tune != nil {
+			tune(i, &c)
+		}
 		p, err := phone.New(c)
 		if err != nil {
 			t.Fatal(err)
