@@ -390,23 +390,10 @@ func (s *Store) lookup(prefix string) *mount {
 // programming errors. read is called without locks held and may use the
 // Store.
 func (s *Store) RegisterVirtual(prefix, name string, read func() ([]byte, error)) {
-	prefix = strings.ToLower(prefix)
-	if !validPrefix(prefix) {
-		panic(fmt.Sprintf("fs: RegisterVirtual: invalid prefix %q", prefix))
-	}
-	if clean, err := cleanName(name); err != nil || clean != name || name == "" ||
-		strings.Contains(name, "/") || strings.HasPrefix(name, tmpPrefix) || name == privateDir {
-		panic(fmt.Sprintf("fs: RegisterVirtual: invalid name %q", name))
-	}
+	prefix = checkRootName("RegisterVirtual", prefix, name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.byPrefix[prefix]
-	if m == nil {
-		m = &mount{Mount: Mount{Prefix: prefix, Kind: KindOpaque}}
-		m.owner = m
-		s.byPrefix[prefix] = m
-		s.mounts = append(s.mounts, m)
-	}
+	m := s.mountOrOpaqueLocked(prefix)
 	files := s.virt[m.owner]
 	if read == nil {
 		delete(files, name)
@@ -417,6 +404,34 @@ func (s *Store) RegisterVirtual(prefix, name string, read func() ([]byte, error)
 		s.virt[m.owner] = files
 	}
 	files[name] = read
+}
+
+// checkRootName validates the prefix and the plain root name given to op
+// (RegisterVirtual, AddMemDir), panicking on a programming error, and
+// returns the prefix in lower case.
+func checkRootName(op, prefix, name string) string {
+	prefix = strings.ToLower(prefix)
+	if !validPrefix(prefix) {
+		panic(fmt.Sprintf("fs: %s: invalid prefix %q", op, prefix))
+	}
+	if clean, err := cleanName(name); err != nil || clean != name || name == "" ||
+		strings.Contains(name, "/") || strings.HasPrefix(name, tmpPrefix) || name == privateDir {
+		panic(fmt.Sprintf("fs: %s: invalid name %q", op, name))
+	}
+	return prefix
+}
+
+// mountOrOpaqueLocked returns the mount of prefix, creating an opaque file
+// system appended to the mount list when there is none (s.mu held).
+func (s *Store) mountOrOpaqueLocked(prefix string) *mount {
+	m := s.byPrefix[prefix]
+	if m == nil {
+		m = &mount{Mount: Mount{Prefix: prefix, Kind: KindOpaque}}
+		m.owner = m
+		s.byPrefix[prefix] = m
+		s.mounts = append(s.mounts, m)
+	}
+	return m
 }
 
 // virtual returns the callback for name in m, or nil.

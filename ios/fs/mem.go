@@ -48,26 +48,13 @@ type memDir struct {
 // is created as RegisterVirtual does. Adding it again changes nothing. It
 // panics on an invalid prefix, name or limits: programming errors.
 func (s *Store) AddMemDir(prefix, dir string, limits MemDirLimits) {
-	prefix = strings.ToLower(prefix)
-	if !validPrefix(prefix) {
-		panic(fmt.Sprintf("fs: AddMemDir: invalid prefix %q", prefix))
-	}
-	if clean, err := cleanName(dir); err != nil || clean != dir || dir == "" ||
-		strings.Contains(dir, "/") || strings.HasPrefix(dir, tmpPrefix) || dir == privateDir {
-		panic(fmt.Sprintf("fs: AddMemDir: invalid name %q", dir))
-	}
+	prefix = checkRootName("AddMemDir", prefix, dir)
 	if limits.MaxBytes <= 0 || limits.MaxFiles <= 0 {
 		panic("fs: AddMemDir: limits must be positive")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.byPrefix[prefix]
-	if m == nil {
-		m = &mount{Mount: Mount{Prefix: prefix, Kind: KindOpaque}}
-		m.owner = m
-		s.byPrefix[prefix] = m
-		s.mounts = append(s.mounts, m)
-	}
+	m := s.mountOrOpaqueLocked(prefix)
 	if s.memDirs == nil {
 		s.memDirs = map[*mount]map[string]*memDir{}
 	}
