@@ -123,15 +123,21 @@ func (f *Feature) tlsFor(tp string) (*tls.Config, string, error) {
 	}
 	p := pki.FromSystem(f.sys)
 	cert, key, ok := p.Credentials(tp)
-	ca := p.CACertificate(tp)
-	if !ok || ca == nil {
+	if !ok {
 		return nil, "", fmt.Errorf("trustpoint %s has no certificate", tp)
+	}
+	ca := p.CACertificate(tp)
+	if ca == nil {
+		if !cert.IsCA || cert.CheckSignatureFrom(cert) != nil {
+			return nil, "", fmt.Errorf("trustpoint %s has no CA certificate", tp)
+		}
+		ca = cert // a self-signed trustpoint trusts itself
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
 	cfg := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw, ca.Raw}, PrivateKey: key, Leaf: cert}},
+		Certificates: []tls.Certificate{{Certificate: chain(cert, ca), PrivateKey: key, Leaf: cert}},
 		// Call control is addressed by IP and its certificate names the
 		// router, not the address: verify the chain, not the name.
 		InsecureSkipVerify: true,
@@ -592,3 +598,10 @@ func (fm *farm) closeSessions() {
 }
 
 var _ config.Reconciler = (*Feature)(nil)
+
+func chain(cert, ca *x509.Certificate) [][]byte {
+	if cert.Equal(ca) {
+		return [][]byte{cert.Raw}
+	}
+	return [][]byte{cert.Raw, ca.Raw}
+}

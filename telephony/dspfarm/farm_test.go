@@ -195,6 +195,16 @@ func TestFarmTranscodes(t *testing.T) {
 			t.Errorf("show sccp connections lacks %q:\n%s", want, show)
 		}
 	}
+	for cmd, want := range map[string]string{
+		"show sccp":                             "TCP Link Status: CONNECTED, Profile Identifier: 1",
+		"show dspfarm profile 1":                "Number of Resource Available : 0",
+		"show dspfarm dsp all":                  "USED",
+		"show running-config | section dspfarm": "dspfarm profile 1 transcode\n codec g711ulaw\n codec g722r64\n maximum sessions 1\n associate application SCCP\n no shutdown",
+	} {
+		if out := configtest.Exec(sys, cmd); !strings.Contains(out, want) {
+			t.Errorf("%s lacks %q:\n%s", cmd, want, out)
+		}
+	}
 	// maximum sessions 1: a second session is refused.
 	ccm.send(&sccp.OpenReceiveChannel{ConferenceID: 16777223, PassThruPartyID: 16777500, MillisecondPacketSize: 20,
 		CompressionType: uint32(media.G711Ulaw)})

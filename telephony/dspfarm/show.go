@@ -107,13 +107,12 @@ func (f *Feature) showConnections(c *cli.Context) error {
 // showSCCP is `show sccp`: the SCCP application's state and each
 // registered profile.
 func (f *Feature) showSCCP(c *cli.Context) error {
-	f.sys.Lock()
+	// Commands run with the configuration lock held.
 	enabled, local := f.enabled, f.local
 	ccms := make([]CCM, 0, len(f.ccms))
 	for _, id := range sortedKeys(f.ccms) {
 		ccms = append(ccms, *f.ccms[id])
 	}
-	f.sys.Unlock()
 	views := f.snapshot()
 
 	admin := "DOWN"
@@ -154,7 +153,11 @@ func (f *Feature) showSCCP(c *cli.Context) error {
 		c.Printf("TCP Link Status: %s, Profile Identifier: %d\n", link, v.plan.profile)
 		c.Printf("Registered Device Name: %s\n", v.plan.device)
 		c.Printf("Reported Max Streams: %d, Reported Max OOS Streams: 0\n", 2*v.plan.maxSessions)
-		for _, cd := range f.profileCodecs(v.plan.profile) {
+		var codecs []media.Codec
+		if p := f.profiles[v.plan.profile]; p != nil {
+			codecs = p.codecs()
+		}
+		for _, cd := range codecs {
 			c.Printf("Supported Codec: %s, Maximum Packetization Period: 20\n", codecWord(cd))
 		}
 		if v.cause != "" && !v.registered {
@@ -166,14 +169,12 @@ func (f *Feature) showSCCP(c *cli.Context) error {
 
 // showProfile is `show dspfarm profile [N]`.
 func (f *Feature) showProfile(c *cli.Context) error {
-	f.sys.Lock()
 	var ps []Profile
 	for _, id := range sortedKeys(f.profiles) {
 		if !c.Has("pid") || id == c.Int("pid", 0) {
 			ps = append(ps, *f.profiles[id])
 		}
 	}
-	f.sys.Unlock()
 	if c.Has("pid") && len(ps) == 0 {
 		return fmt.Errorf("%% Profile %d is not configured.", c.Int("pid", 0))
 	}

@@ -72,8 +72,15 @@ type MediaPlan struct {
 	// with the address each receives on; it returns where each must send.
 	// Nil means direct RTP: each sends to the other.
 	Join func(aRecv, bRecv netip.AddrPort) (aSend, bSend netip.AddrPort, err error)
+	// JoinAsync, when set, replaces Join for plans that must wait for
+	// someone else (a transcoder's receive addresses): it is called with
+	// the exchange's lock held and calls done, also with the lock held,
+	// now or later, with where each phone must send.
+	JoinAsync func(aRecv, bRecv netip.AddrPort, done func(aSend, bSend netip.AddrPort, err error))
 	// Release frees what the plan holds (transcoder sessions); may be nil.
 	Release func()
+	// Transcoder names the DSP farm in the path ("" direct media).
+	Transcoder string
 }
 
 // MediaPlanner makes the plan for a call's media.
@@ -214,6 +221,20 @@ func (x *exchange) receiveAck(p *phone, party uint32, addr netip.AddrPort, statu
 	if a == nil || b == nil || !a.media.acked || !b.media.acked || a.media.txOn || b.media.txOn {
 		return
 	}
+	if c.media.plan.JoinAsync != nil {
+		cm := c.media
+		c.media.plan.JoinAsync(a.media.rxAddr, b.media.rxAddr, func(aSend, bSend netip.AddrPort, err error) {
+			if c.media != cm || c.caller != a || c.callee != b {
+				return // the call moved on while the transcoder answered
+			}
+			if err != nil {
+				x.debugf(p, "state", "media join for call %d failed: %v", c.id, err)
+				return
+			}
+			x.transmit(a, b, aSend, bSend)
+		})
+		return
+	}
 	aSend, bSend := b.media.rxAddr, a.media.rxAddr
 	if c.media.plan.Join != nil {
 		var err error
@@ -221,6 +242,14 @@ func (x *exchange) receiveAck(p *phone, party uint32, addr netip.AddrPort, statu
 			x.debugf(p, "state", "media join for call %d failed: %v", c.id, err)
 			return
 		}
+	}
+	x.transmit(a, b, aSend, bSend)
+}
+
+// transmit starts both phones' transmissions.
+func (x *exchange) transmit(a, b *leg, aSend, bSend netip.AddrPort) {
+	if a.media.txOn || b.media.txOn {
+		return
 	}
 	a.media.txOn, a.media.txTarget = true, aSend
 	b.media.txOn, b.media.txTarget = true, bSend

@@ -170,6 +170,7 @@ type phoneOpts struct {
 	devType uint32
 	cert    *tls.Certificate
 	proto   uint8
+	caps    []uint32 // payload capabilities (default: G.711 mu-law)
 }
 
 // dial connects a phone named SEP<mac> to addr (TLS when opts.cert is set)
@@ -218,7 +219,14 @@ func dial(t *testing.T, addr, mac string, o phoneOpts) (*testPhone, string) {
 	}
 	nc.SetReadDeadline(time.Time{})
 	go p.read()
-	for _, m := range []sccp.Message{&sccp.CapabilitiesRes{Caps: []sccp.Capability{{PayloadCapability: sccp.MediaPayloadG711Ulaw64k, MaxFramesPerPacket: 40}}},
+	caps := &sccp.CapabilitiesRes{Caps: []sccp.Capability{{PayloadCapability: sccp.MediaPayloadG711Ulaw64k, MaxFramesPerPacket: 40}}}
+	if o.caps != nil {
+		caps.Caps = nil
+		for _, c := range o.caps {
+			caps.Caps = append(caps.Caps, sccp.Capability{PayloadCapability: c, MaxFramesPerPacket: 40})
+		}
+	}
+	for _, m := range []sccp.Message{caps,
 		&sccp.ButtonTemplateReq{}, &sccp.SoftKeyTemplateReq{}, &sccp.SoftKeySetReq{}, &sccp.LineStatReq{Line: 1},
 		&sccp.RegisterAvailableLines{MaxLines: 6}, &sccp.TimeDateReq{}} {
 		p.send(m)

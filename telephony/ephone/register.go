@@ -38,6 +38,10 @@ type exchangeConfig struct {
 	TransferSystem string // blind | full-blind | full-consult | ... ("" default)
 	Codec          string // telephony-service codec
 	AutoAssign     [2]int // auto assign first to last
+	// Xcoders are the DSP farm device names of `sdspfarm tag N NAME`
+	// (lower case) and XcodeSessions `sdspfarm transcode sessions N`.
+	Xcoders       map[string]int
+	XcodeSessions int
 }
 
 // exchange is the registration table and call control.
@@ -54,12 +58,15 @@ type exchange struct {
 	nextSocket int
 	interdigit time.Duration // 0: defaultInterdigit
 	planner    MediaPlanner
+	xcoders    map[string]*xcoder // registered DSP farms by lower-case name
 
 	debug debugFlags
 }
 
 func newExchange(log *logging.Logger, now func() time.Time) *exchange {
-	return &exchange{log: log, now: now, phones: map[string]*phone{}, planner: DirectMedia, nextRef: 0x1000000}
+	x := &exchange{log: log, now: now, phones: map[string]*phone{}, nextRef: 0x1000000}
+	x.planner = x.securePlan
+	return x
 }
 
 // phone is one registered phone.
@@ -250,6 +257,9 @@ func containsU32(s []uint32, v uint32) bool {
 // Register implements sccp.Registrar: the policy above, then the phone
 // joins the table (replacing an older registration of the same MAC).
 func (x *exchange) Register(st *sccp.Station, reg *sccp.Register, peer *x509.Certificate, secure bool) (sccp.Device, *sccp.RegisterReject) {
+	if d, ok := x.xcoderAdmit(st, reg, peer, secure); ok {
+		return d, nil
+	}
 	p, rej := x.register(st, reg, peer, secure)
 	if rej != nil {
 		return nil, rej // not a typed nil in the interface

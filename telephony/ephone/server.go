@@ -33,6 +33,13 @@ func (f *Feature) exchangeConfigLocked() exchangeConfig {
 		c.TransferSystem = w[0] // "full-consult" of "full-consult dss"
 	}
 	c.Codec = f.svc.Settings.Codec
+	c.Xcoders = map[string]int{}
+	for _, t := range f.svc.Settings.SDSPFarmTags {
+		c.Xcoders[strings.ToLower(t.Device)] = t.Tag
+	}
+	if n := f.svc.Settings.SDSPFarmSessions; n > 0 {
+		c.XcodeSessions = n
+	}
 	return c
 }
 

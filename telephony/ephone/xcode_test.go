@@ -1,0 +1,228 @@
+package ephone_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zaf/g711"
+
+	"cmeos/crypto/srtp"
+	_ "cmeos/telephony/dspfarm"
+	"cmeos/telephony/media"
+	"cmeos/telephony/sccp"
+)
+
+// encryptedPair is secureBox plus a second encrypted phone (ephone 6, dn
+// 1006), both registered over TLS with LSCs from the test CA.
+func encryptedPair(t *testing.T, capsA, capsB []uint32) (*box, *testPhone, *testPhone) {
+	ca := newTestCA(t, "Test Manufacturing CA")
+	cfg := append(secureLines(ca), plainConfig...)
+	cfg = append(cfg, "telephony-service", " secure-signaling trustpoint sccp", " sdspfarm units 1",
+		" sdspfarm transcode sessions 2", " sdspfarm tag 1 xcode01", " exit",
+		"ephone-dn 4", " number 1004", " exit", "ephone-dn 6", " number 1006", " exit",
+		"ephone 4", " mac-address 0000.0000.0004", " type 7970", " device-security-mode encrypted", " button 1:4", " exit",
+		"ephone 6", " mac-address 0000.0000.0006", " type 7970", " device-security-mode encrypted", " button 1:6", " exit")
+	b := newBox(t, cfg...)
+	if b.secure == "" {
+		t.Fatal("no TLS listener")
+	}
+	la, lb := ca.issue(t, "SEP000000000004"), ca.issue(t, "SEP000000000006")
+	a, rej := dial(t, b.secure, "000000000004", phoneOpts{devType: sccp.DeviceStation7970, cert: &la, caps: capsA})
+	if rej != "" {
+		t.Fatal(rej)
+	}
+	c, rej := dial(t, b.secure, "000000000006", phoneOpts{devType: sccp.DeviceStation7970, cert: &lb, caps: capsB})
+	if rej != "" {
+		t.Fatal(rej)
+	}
+	return b, a, c
+}
+
+func key(t *testing.T, k sccp.MediaEncryptionKeyInfo) srtp.Key {
+	t.Helper()
+	x, err := srtp.FromParts(srtp.Suite(k.Algorithm), k.Key[:k.KeyLen], k.Salt[:k.SaltLen])
+	if err != nil {
+		t.Fatalf("key block: %v", err)
+	}
+	return x
+}
+
+// media waits for a phone's OpenReceiveChannel and StartMediaTransmission.
+func mediaOf(p *testPhone) (*sccp.OpenReceiveChannel, *sccp.StartMediaTransmission) {
+	orc := p.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.OpenReceiveChannel); return ok }, "OpenReceiveChannel").(*sccp.OpenReceiveChannel)
+	smt := p.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.StartMediaTransmission); return ok }, "StartMediaTransmission").(*sccp.StartMediaTransmission)
+	return orc, smt
+}
+
+// TestSecureCallKeys: two encrypted phones get fresh SRTP keys, what one
+// encrypts with is what the other decrypts with, CallInfo says encrypted,
+// and show ephone offhook prints exactly those keys (seed 004's only
+// place for them).
+func TestSecureCallKeys(t *testing.T) {
+	b, a, c := encryptedPair(t, nil, nil)
+	a.send(&sccp.OffHook{})
+	a.state(sccp.CallStateOffHook)
+	a.dial("1006")
+	c.state(sccp.CallStateRingIn)
+	c.send(&sccp.OffHook{})
+	oa, sa := mediaOf(a)
+	oc, sc := mediaOf(c)
+	for _, k := range []sccp.MediaEncryptionKeyInfo{oa.KeyInfo, sa.KeyInfo, oc.KeyInfo, sc.KeyInfo} {
+		if k.Algorithm != sccp.EncryptionAESCM128HMACSHA1_80 || k.KeyLen != 16 || k.SaltLen != 14 {
+			t.Fatalf("key block alg %d key %d salt %d", k.Algorithm, k.KeyLen, k.SaltLen)
+		}
+	}
+	if sa.KeyInfo != oc.KeyInfo || sc.KeyInfo != oa.KeyInfo {
+		t.Fatal("a phone's transmit key is not its peer's receive key")
+	}
+	if sa.KeyInfo == sc.KeyInfo {
+		t.Fatal("both directions share one key")
+	}
+	ci := a.wait(func(m sccp.Message) bool {
+		x, ok := m.(*sccp.CallInfo)
+		return ok && x.CallSecurityStatus == sccp.CallSecurityStatusEncrypted
+	}, "CallInfo encrypted")
+	_ = ci
+	out := show(b.sys, "show ephone offhook")
+	txA, rxA := key(t, sa.KeyInfo).Inline(), key(t, oa.KeyInfo).Inline()
+	for _, want := range []string{"SRTP cipher: AES_CM_128_HMAC_SHA1_80", "  local key: " + txA, "  remote key: " + rxA} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("show ephone offhook lacks %q:\n%s", want, out)
+		}
+	}
+	// The keys appear nowhere else: not in the log, not in debug output.
+	show(b.sys, "debug ephone detail")
+	a.send(&sccp.OnHook{})
+	for _, e := range b.sys.Log.Entries() {
+		for _, k := range []sccp.MediaEncryptionKeyInfo{sa.KeyInfo, sc.KeyInfo} {
+			in := key(t, k).Inline()
+			raw := base64.StdEncoding.EncodeToString(k.Key[:16])
+			if strings.Contains(e, in) || strings.Contains(e, raw) || strings.Contains(e, fmt.Sprintf("%x", k.Key[:16])) {
+				t.Fatalf("a key in the log: %s", e)
+			}
+		}
+	}
+}
+
+// TestSecureTranscodedCall is issue 13's call: phone A (encrypted, G.711
+// mu-law only) calls phone B (encrypted, G.722 only) over TLS; the box's
+// own software DSP farm, registered over TLS as sdspfarm tag xcode01,
+// transcodes with its own keys on each leg; a 1 kHz tone from A reaches B.
+func TestSecureTranscodedCall(t *testing.T) {
+	b, a, c := encryptedPair(t, []uint32{uint32(media.G711Ulaw)}, []uint32{uint32(media.G722)})
+	_, port, _ := net.SplitHostPort(b.secure)
+	p, _ := strconv.Atoi(port)
+	out := console(b.sys, "sccp ccm 127.0.0.1 identifier 1 port "+strconv.Itoa(p-443)+" version 7.0+", "sccp",
+		"sccp ccm group 1", " associate ccm 1 priority 1", " associate profile 1 register xcode01", " exit",
+		"dspfarm profile 1 transcode security", " trustpoint sccp", " codec g711ulaw", " codec g722r64",
+		" maximum sessions 2", " associate application SCCP", " no shutdown", " exit")
+	if strings.Contains(out, "%") {
+		t.Fatalf("dspfarm configuration:\n%s", out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(show(b.sys, "show sccp"), "TCP Link Status: CONNECTED") {
+		if time.Now().After(deadline) {
+			t.Fatalf("DSP farm did not register:\n%s\n%s", show(b.sys, "show sccp"), strings.Join(b.sys.Log.Entries(), "\n"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // its CapabilitiesRes
+
+	a.send(&sccp.OffHook{})
+	a.state(sccp.CallStateOffHook)
+	a.dial("1006")
+	c.state(sccp.CallStateRingIn)
+	c.send(&sccp.OffHook{})
+	oa, sa := mediaOf(a)
+	oc, _ := mediaOf(c)
+	if oa.CompressionType != uint32(media.G711Ulaw) || oc.CompressionType != uint32(media.G722) {
+		t.Fatalf("codecs %d / %d", oa.CompressionType, oc.CompressionType)
+	}
+	if sa.KeyInfo == oc.KeyInfo || sa.RemotePort == uint32(c.rtpAddr().Port()) {
+		t.Fatal("phones talk to each other directly, not through the farm")
+	}
+	show(b.sys, "show sccp connections")
+	conns := show(b.sys, "show sccp connections")
+	if strings.Count(conns, "secure-xcode sendrecv") != 2 || !strings.Contains(conns, "g722") || !strings.Contains(conns, "g711u") {
+		t.Errorf("show sccp connections:\n%s", conns)
+	}
+
+	// A sends the tone (SRTP with its transmit key) to the farm; B
+	// receives G.722 SRTP with its receive key.
+	txA, _ := srtp.NewContext(key(t, sa.KeyInfo))
+	rxC, _ := srtp.NewContext(key(t, oc.KeyInfo))
+	to := sa.RemoteIP.Unmap()
+	dst := &net.UDPAddr{IP: to.AsSlice(), Port: int(sa.RemotePort)}
+	got := make(chan []int16)
+	go func() {
+		dec := media.NewG722Decoder()
+		var pcm []int16
+		buf := make([]byte, 1500)
+		for {
+			c.rtp.SetReadDeadline(time.Now().Add(time.Second))
+			n, _, err := c.rtp.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				got <- pcm
+				return
+			}
+			if bytesContainsTone(buf[:n]) {
+				t.Error("clear u-law tone on the wire")
+			}
+			pkt, err := rxC.Unprotect(nil, buf[:n])
+			if err != nil {
+				continue
+			}
+			pcm = dec.Decode(pcm, pkt[12:])
+		}
+	}()
+	pcm := make([]int16, 160)
+	tick := time.NewTicker(20 * time.Millisecond)
+	for i := 0; i < 75; i++ {
+		media.Tone(pcm, 8000, 1000, 8000, i*160)
+		pkt := make([]byte, 12, 200)
+		pkt[0], pkt[1] = 0x80, 0
+		pkt[2], pkt[3] = byte(i>>8), byte(i)
+		ts := uint32(i * 160)
+		pkt[4], pkt[5], pkt[6], pkt[7] = byte(ts>>24), byte(ts>>16), byte(ts>>8), byte(ts)
+		pkt[11] = 9
+		for _, s := range pcm {
+			pkt = append(pkt, g711.EncodeUlawFrame(s))
+		}
+		enc, _ := txA.Protect(nil, pkt)
+		a.rtp.WriteToUDP(enc, dst)
+		<-tick.C
+	}
+	tick.Stop()
+	res := <-got
+	if len(res) < 16000 {
+		t.Fatalf("%d samples of the tone reached B", len(res))
+	}
+	if _, snr := media.WindowedToneSNR(res[3200:], 16000, 1000); snr < 30 {
+		t.Errorf("tone at B: SNR %.1f dB", snr)
+	}
+	a.send(&sccp.OnHook{})
+	deadline = time.Now().Add(5 * time.Second)
+	for !strings.Contains(show(b.sys, "show sccp connections"), "session(s) 0") {
+		if time.Now().After(deadline) {
+			t.Fatalf("transcoding session not released:\n%s", show(b.sys, "show sccp connections"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var clearTone = func() []byte {
+	pcm := make([]int16, 160)
+	media.Tone(pcm, 8000, 1000, 8000, 0)
+	var b []byte
+	for _, s := range pcm[40:72] {
+		b = append(b, g711.EncodeUlawFrame(s))
+	}
+	return b
+}()
+
+func bytesContainsTone(p []byte) bool { return strings.Contains(string(p), string(clearTone)) }
