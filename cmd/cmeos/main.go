@@ -38,6 +38,12 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "ctl" { // cmeos ctl dump FILE: admin tool
 		os.Exit(ctlclient.DumpCommand(os.Args[2:], os.Stdout, os.Stderr))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "commands" { // cmeos commands: the command tree
+		if err := commandsCommand(os.Stdout); err != nil {
+			fatal(err)
+		}
+		return
+	}
 	boardName := flag.String("board", "", "board definition ("+fmt.Sprint(board.Names())+"; default: detected from the device tree, else host)")
 	root := flag.String("root", "run", "host board: directory holding flash/ and nvram/ (created if missing)")
 	consoleDev := flag.String("console", "", "console: stdio or a serial device (default: the board's)")

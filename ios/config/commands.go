@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"cmeos/ios/cli"
@@ -88,7 +89,7 @@ func (s *System) registerCore() {
 		"terminal":       "Configure from the terminal",
 		"memory":         "Configure from NV memory",
 		"show":           "Show running system information",
-		"running-config": "Current operating configuration",
+		"running-config": "Current operating configuration", "interface": "Show interface configuration", "name": "Interface name",
 		"startup-config": "Contents of startup configuration",
 		"write":          "Write running configuration to memory, network, or terminal",
 		"erase":          "Erase NV memory",
@@ -127,6 +128,15 @@ func (s *System) registerCore() {
 	}})
 	t.Add(cli.ModeExec, cli.Command{Syntax: "show running-config", Pipe: true, Help: help, Run: func(c *cli.Context) error {
 		c.Printf("%s", s.RunningConfig())
+		return nil
+	}})
+	t.Add(cli.ModeExec, cli.Command{Syntax: "show running-config interface name:WORD", Pipe: true, Help: help, Run: func(c *cli.Context) error {
+		block, ok := interfaceBlock(s.renderBody(), c.String("name"))
+		if !ok {
+			return c.InvalidInput("name")
+		}
+		body := "!\n" + block + "end\n"
+		c.Printf("Building configuration...\n\nCurrent configuration : %d bytes\n%s", len(body), body)
 		return nil
 	}})
 	t.Add(cli.ModeExec, cli.Command{Syntax: "show startup-config", Pipe: true, Help: help, Run: func(c *cli.Context) error {
@@ -182,4 +192,42 @@ func (s *System) registerCore() {
 	t.Add(cli.ModeExec, cli.Command{Syntax: "write erase", Help: map[string]string{"write": help["write"], "erase": "Erase NV memory"}, Run: erase})
 	t.Add(cli.ModeExec, cli.Command{Syntax: "erase { startup-config | nvram: }", Help: map[string]string{"erase": "Erase a filesystem",
 		"startup-config": "Erase contents of configuration memory", "nvram:": "Filesystem to be erased"}, Run: erase})
+}
+
+// interfaceBlock finds the `interface NAME` block of a rendered
+// configuration; name may be abbreviated as IOS allows ("gi0/0" for
+// GigabitEthernet0/0, case-insensitive).
+func interfaceBlock(body, name string) (string, bool) {
+	split := func(n string) (string, string) {
+		i := strings.IndexFunc(n, func(r rune) bool { return r >= '0' && r <= '9' })
+		if i < 0 {
+			return strings.ToLower(n), ""
+		}
+		return strings.ToLower(n[:i]), n[i:]
+	}
+	wantType, wantNum := split(name)
+	if wantType == "" {
+		return "", false
+	}
+	lines := strings.SplitAfter(body, "\n")
+	for i, l := range lines {
+		ifName, ok := strings.CutPrefix(strings.TrimRight(l, "\n"), "interface ")
+		if !ok {
+			continue
+		}
+		typ, num := split(ifName)
+		if !strings.HasPrefix(typ, wantType) || num != wantNum {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(l)
+		for _, sub := range lines[i+1:] {
+			if !strings.HasPrefix(sub, " ") {
+				break
+			}
+			b.WriteString(sub)
+		}
+		return b.String(), true
+	}
+	return "", false
 }

@@ -89,8 +89,10 @@ func newExec(sys *config.System) config.Feature {
 	for _, kw := range []string{"exit", "logout", "quit"} {
 		user(kw, h, func(c *cli.Context) error { c.Session.Close(); return nil })
 	}
-	user("show version", h, func(c *cli.Context) error { showVersion(c, sys); return nil })
-	t.Add(cli.ModeExec, cli.Command{Syntax: "show version", Help: h, Pipe: true, Run: func(c *cli.Context) error { showVersion(c, sys); return nil }})
+	// One registration, in user EXEC as on IOS (a second one with the same
+	// syntax would replace it and need enable).
+	t.Add(cli.ModeExec, cli.Command{Syntax: "show version", Help: h, Pipe: true, Priv: cli.PrivUser,
+		Run: func(c *cli.Context) error { showVersion(c, sys); return nil }})
 	user("show clock [ detail ]", map[string]string{"show": h["show"], "clock": h["clock"], "detail": "Display detailed information"}, func(c *cli.Context) error {
 		c.Printf("%s\n", FormatClock(sys.Now().In(system.Location(sys))))
 		if c.Has("detail") {

@@ -313,17 +313,33 @@ func (e *editor) complete() error {
 // help handles '?': the '?' is echoed, not inserted; the Helper's text is
 // printed below and the prompt and line are redrawn with the cursor where it
 // was.
+//
+// Long help pages at --More-- like any other output (IOS does): the
+// pager's prompt takes the terminal's input state, so the line being edited
+// is kept aside and put back afterwards.
 func (e *editor) help() error {
 	t := e.t
 	text := e.h.Help(string(t.line[:t.pos]))
-	return e.output(func(o []byte) []byte {
-		o = append(o, helpQ...)
-		o = t.appendText(o, []byte(text))
-		if text != "" && !strings.HasSuffix(text, "\n") {
-			o = append(o, crlf...)
-		}
-		return t.appendPromptLine(o)
-	})
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	t.mu.Lock()
+	prompt, echo, line, pos := t.prompt, t.echo, t.line, t.pos
+	err := t.emitLocked([]byte(helpQ))
+	t.active = false
+	t.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	pg := t.Pager()
+	pg.rows = 1 // the line with the '?'
+	if _, err := pg.Write([]byte(text)); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.active, t.prompt, t.echo, t.line, t.pos = true, prompt, echo, line, pos
+	return t.emitLocked(t.appendPromptLine(nil))
 }
 
 func (t *Terminal) readSecretInteractive(ctx context.Context, prompt string) (string, error) {
