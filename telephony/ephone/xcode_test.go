@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -159,6 +160,7 @@ func TestSecureTranscodedCall(t *testing.T) {
 	to := sa.RemoteIP.Unmap()
 	dst := &net.UDPAddr{IP: to.AsSlice(), Port: int(sa.RemotePort)}
 	got := make(chan []int16)
+	var wire [][]byte // SRTP packets the box's farm sent to B
 	go func() {
 		dec := media.NewG722Decoder()
 		var pcm []int16
@@ -169,6 +171,9 @@ func TestSecureTranscodedCall(t *testing.T) {
 			if err != nil {
 				got <- pcm
 				return
+			}
+			if len(wire) < 20 {
+				wire = append(wire, append([]byte(nil), buf[:n]...))
 			}
 			if bytesContainsTone(buf[:n]) {
 				t.Error("clear u-law tone on the wire")
@@ -205,6 +210,23 @@ func TestSecureTranscodedCall(t *testing.T) {
 	if _, snr := media.WindowedToneSNR(res[3200:], 16000, 1000); snr < 30 {
 		t.Errorf("tone at B: SNR %.1f dB", snr)
 	}
+	// libsrtp (a second implementation, python3-pylibsrtp) decrypts the
+	// farm's packets with the key show ephone offhook prints for B.
+	off := show(b.sys, "show ephone offhook")
+	i := strings.Index(off, "ephone-6[")
+	if i < 0 {
+		t.Fatalf("show ephone offhook lacks ephone 6:\n%s", off)
+	}
+	j := strings.Index(off[i:], "  remote key: ")
+	if j < 0 {
+		t.Fatalf("no remote key for ephone 6:\n%s", off)
+	}
+	printed := strings.Fields(off[i+j:])[2]
+	if printed != key(t, oc.KeyInfo).Inline() {
+		t.Fatalf("show ephone offhook prints %s for B's receive key", printed)
+	}
+	libsrtpDecrypts(t, printed, wire)
+
 	a.send(&sccp.OnHook{})
 	deadline = time.Now().Add(5 * time.Second)
 	for !strings.Contains(show(b.sys, "show sccp connections"), "session(s) 0") {
@@ -212,6 +234,40 @@ func TestSecureTranscodedCall(t *testing.T) {
 			t.Fatalf("transcoding session not released:\n%s", show(b.sys, "show sccp connections"))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// libsrtpDecrypts has libsrtp unprotect each packet with the inline key
+// and checks it gets an RTP packet carrying G.722 (payload type 9).
+func libsrtpDecrypts(t *testing.T, inline string, pkts [][]byte) {
+	t.Helper()
+	if len(pkts) == 0 {
+		t.Fatal("no packets captured")
+	}
+	var hexes []string
+	for _, p := range pkts {
+		hexes = append(hexes, fmt.Sprintf("%x", p))
+	}
+	script := `
+import sys, base64, pylibsrtp
+rx = pylibsrtp.Session(policy=pylibsrtp.Policy(key=base64.b64decode(sys.argv[1]),
+    ssrc_type=pylibsrtp.Policy.SSRC_ANY_INBOUND, srtp_profile=pylibsrtp.Policy.SRTP_PROFILE_AES128_CM_SHA1_80))
+for h in sys.argv[2:]:
+    p = rx.unprotect(bytes.fromhex(h))
+    print(p[1] & 0x7f, len(p))
+`
+	out, err := exec.Command("/usr/bin/python3", append([]string{"-c", script, inline}, hexes...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("libsrtp could not decrypt the box's SRTP: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(pkts) {
+		t.Fatalf("libsrtp: %s", out)
+	}
+	for _, l := range lines {
+		if l != "9 172" { // G.722, 12-byte header + 160 bytes
+			t.Fatalf("libsrtp decrypted %q, want payload type 9 and 172 bytes", l)
+		}
 	}
 }
 
@@ -226,3 +282,33 @@ var clearTone = func() []byte {
 }()
 
 func bytesContainsTone(p []byte) bool { return strings.Contains(string(p), string(clearTone)) }
+
+// TestEncryptedCallsNonSecure: an encrypted phone calling a non-secure
+// phone connects (seed 004) without SRTP keys, and CallInfo says the call
+// is not authenticated.
+func TestEncryptedCallsNonSecure(t *testing.T) {
+	b, a, _ := encryptedPair(t, nil, nil)
+	plain := register(t, b, "000000000001")
+	a.send(&sccp.OffHook{})
+	a.state(sccp.CallStateOffHook)
+	a.dial("1001")
+	plain.state(sccp.CallStateRingIn)
+	plain.send(&sccp.OffHook{})
+	oa, sa := mediaOf(a)
+	op, sp := mediaOf(plain)
+	for _, k := range []sccp.MediaEncryptionKeyInfo{oa.KeyInfo, sa.KeyInfo, op.KeyInfo, sp.KeyInfo} {
+		if k.Algorithm != sccp.EncryptionNone {
+			t.Fatal("keys sent on a call with a non-secure phone")
+		}
+	}
+	a.wait(func(m sccp.Message) bool {
+		x, ok := m.(*sccp.CallInfo)
+		return ok && x.CallSecurityStatus == sccp.CallSecurityStatusNotAuthenticated
+	}, "CallInfo not authenticated")
+	if sa.RemotePort != uint32(plain.rtpAddr().Port()) {
+		t.Error("media not direct")
+	}
+	if out := show(b.sys, "show ephone offhook"); strings.Contains(out, "SRTP cipher") {
+		t.Errorf("SRTP shown for a non-secure call:\n%s", out)
+	}
+}
