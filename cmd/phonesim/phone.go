@@ -68,9 +68,20 @@ func (c *common) template(ctx context.Context, mac string) (phone.Config, *phone
 	}
 	pc := phone.Config{Model: c.model, DeviceType: uint32(c.devType), Protocol: uint8(c.proto), Codecs: codecs, DialTimeout: c.timeout,
 		Server: c.server, Secure: c.secure}
+	if c.cert != "" {
+		pair, err := mic.LoadPair(c.cert, c.key)
+		if err != nil {
+			return phone.Config{}, nil, fmt.Errorf("-cert: %w", err)
+		}
+		pc.Certificate = &pair
+	}
 	var prov *phone.Provisioning
 	if c.server == "" {
-		r, err := provision.Run(ctx, provision.Config{MAC: mac, TFTP: c.tftp, Interface: c.iface})
+		pcfg := provision.Config{MAC: mac, TFTP: c.tftp, Interface: c.iface}
+		if pc.Certificate != nil {
+			pcfg.Key = pc.Certificate.PrivateKey // opens an encrypted cnf
+		}
+		r, err := provision.Run(ctx, pcfg)
 		if err != nil {
 			return phone.Config{}, nil, err
 		}
@@ -105,13 +116,6 @@ func (c *common) template(ctx context.Context, mac string) (phone.Config, *phone
 	}
 	if pc.Secure && len(pc.ServerCerts) == 0 {
 		return phone.Config{}, nil, errors.New("TLS needs the call manager's certificate: a CTL (-tftp) or -ccm-cert")
-	}
-	if c.cert != "" {
-		pair, err := mic.LoadPair(c.cert, c.key)
-		if err != nil {
-			return phone.Config{}, nil, fmt.Errorf("-cert: %w", err)
-		}
-		pc.Certificate = &pair
 	}
 	if c.keylog != "" {
 		f, err := os.OpenFile(c.keylog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)

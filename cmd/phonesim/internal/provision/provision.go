@@ -10,6 +10,8 @@ package provision
 
 import (
 	"context"
+	"crypto"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/xml"
 	"errors"
@@ -21,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"cmeos/cmd/phonesim/internal/capf"
 	"cmeos/cmd/phonesim/internal/trust"
 )
 
@@ -33,6 +36,10 @@ type Config struct {
 	DHCPTimeout time.Duration // default 10 s
 	// Fetch downloads a file over TFTP (default trust.Fetch).
 	Fetch func(addr, name string) ([]byte, error)
+	// Key is the phone's LSC private key (RSA): with it, an encrypted
+	// configuration (the signed stub says encrConfig) is fetched as
+	// SEP<MAC>.cnf.xml.enc.sgn, verified and decrypted (§3.2-3.4).
+	Key crypto.PrivateKey
 }
 
 // CallManager is one member of the cnf's callManagerGroup.
@@ -54,6 +61,7 @@ type Result struct {
 	Cnf          []byte   // the configuration file's content
 	CnfName      string
 	Signed       bool // the cnf came as a verified .sgn
+	Encrypted    bool // the cnf came as a verified, decrypted .enc.sgn
 	SecurityMode int  // deviceSecurityMode: 1 none, 2 authenticated, 3 encrypted
 	DateTemplate string
 	CallManagers []CallManager // by priority
@@ -185,10 +193,40 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.Cnf, r.CnfName = b, n
 	}
 	r.Files = append(r.Files, r.CnfName)
-	if err := r.parseCnf(); err != nil {
+	err = r.parseCnf()
+	if errors.Is(err, ErrEncrypted) && cfg.Key != nil && r.Signed {
+		err = r.decrypt(cfg, name+".enc.sgn")
+	}
+	if err != nil {
 		return nil, fmt.Errorf("provision: %s: %w", r.CnfName, err)
 	}
 	return r, nil
+}
+
+// ErrEncrypted reports a stub (encrConfig true) that the phone cannot
+// open without its LSC key.
+var ErrEncrypted = errors.New("the configuration is encrypted (.enc.sgn): the phone needs its LSC key")
+
+// decrypt fetches, verifies and opens the encrypted configuration.
+func (r *Result) decrypt(cfg Config, name string) error {
+	key, ok := cfg.Key.(*rsa.PrivateKey)
+	if !ok {
+		return fmt.Errorf("%w (an RSA key; got %T)", ErrEncrypted, cfg.Key)
+	}
+	b, err := cfg.Fetch(r.TFTP, name)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if _, err := trust.VerifyEncrypted(b, name, r.TFTPCerts...); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	plain, err := capf.DecryptConfig(b, key)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	r.Cnf, r.CnfName, r.Encrypted = plain, name, true
+	r.Files = append(r.Files, name)
+	return r.parseCnf()
 }
 
 // cnfXML holds the elements of §9.3 the phone uses; <device> and
@@ -235,7 +273,7 @@ func (r *Result) parseCnf() error {
 		return fmt.Errorf("root element <%s>, want <device> or <Default>", c.XMLName.Local)
 	}
 	if strings.TrimSpace(c.EncrConfig) == "true" {
-		return errors.New("encrypted configuration (.enc.sgn) is not supported by the simulator yet")
+		return ErrEncrypted
 	}
 	r.SecurityMode = 1
 	if s := strings.TrimSpace(c.DeviceSecurityMode); s != "" {

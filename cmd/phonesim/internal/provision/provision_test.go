@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +49,10 @@ type signer struct {
 
 func (s signer) Sign(name string, content []byte) ([]byte, error) {
 	return ctl.SignFile(content, name+".sgn", s.key, s.cert, crypto.SHA1, time.Now())
+}
+
+func (s signer) SignEncrypted(name string, plain []byte, phone *x509.Certificate) ([]byte, error) {
+	return ctl.EncryptFile(plain, name+".enc.sgn", phone, s.key, s.cert, crypto.SHA1, time.Now())
 }
 
 func serveTFTP(t *testing.T, files map[string][]byte) string {
@@ -93,9 +98,11 @@ func TestProvisionSecure(t *testing.T) {
 	}
 	sys := cnf.System{CallManagers: []netip.Addr{netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")}, Port: 2000,
 		CAPF: netip.MustParseAddr("10.0.0.1")}
+	lsc, lscKey := cert(t, "SEP00124302A7CE", 9)
 	built, err := cnf.Build(sys, []cnf.Phone{
 		{MAC: "00124302A7CC", Type: "7970", Security: cnf.Encrypted, CapfInCnf: true},
 		{MAC: "0012434B2AD5", Type: "7970", Security: cnf.NonSecure},
+		{MAC: "00124302A7CE", Type: "7970", Security: cnf.Encrypted, Cert: lsc},
 	}, signer{tftpKey, tftpCert})
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +128,23 @@ func TestProvisionSecure(t *testing.T) {
 	}
 	if s, _ := r.Server(); s != "10.0.0.1:2443" {
 		t.Errorf("server %s", s)
+	}
+	// The encrypted phone: the signed stub, then .enc.sgn opened with
+	// the LSC key; without the key it cannot provision.
+	r, err = Run(t.Context(), Config{MAC: "00124302A7CE", TFTP: addr, Key: lscKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := r.Server(); !r.Encrypted || r.SecurityMode != 3 || s != "10.0.0.1:2443" ||
+		strings.Join(r.Files, " ") != "CTLFile.tlv SEP00124302A7CE.cnf.xml.sgn SEP00124302A7CE.cnf.xml.enc.sgn" {
+		t.Errorf("encrypted phone: %+v", r)
+	}
+	if _, err := Run(t.Context(), Config{MAC: "00124302A7CE", TFTP: addr}); !errors.Is(err, ErrEncrypted) {
+		t.Errorf("encrypted cnf without a key: %v", err)
+	}
+	_, otherKey := cert(t, "other", 10)
+	if _, err := Run(t.Context(), Config{MAC: "00124302A7CE", TFTP: addr, Key: otherKey}); err == nil {
+		t.Error("encrypted cnf opened with another key")
 	}
 	r, err = Run(t.Context(), Config{MAC: "0012434B2AD5", TFTP: addr})
 	if err != nil {

@@ -33,6 +33,11 @@ func FuzzSignedAgreesWithBox(fz *testing.F) {
 	f := newFixture(fz)
 	b, _ := ctl.SignFile([]byte("<device/>"), "SEP001122334455.cnf.xml.sgn", f.keyTFTP, f.tftp, crypto.SHA1, now)
 	fz.Add(b)
+	enc, err := ctl.EncryptFile([]byte("<device/>"), "SEP001122334455.cnf.xml.enc.sgn", f.tftp, f.keyTFTP, f.tftp, crypto.SHA1, now)
+	if err != nil {
+		fz.Fatal(err)
+	}
+	fz.Add(enc)
 	fz.Fuzz(func(t *testing.T, b []byte) {
 		s, err1 := trust.ParseSigned(b)
 		_, content, err2 := ctl.ParseSigned(b)

@@ -33,6 +33,21 @@ const (
 	tagFilename      = 14
 	tagTimestamp     = 15
 	tagSignerVersion = 28
+
+	// .enc.sgn (§3.2): accepted so the signature can be checked; the
+	// decryption (cmd/phonesim/internal/capf) reads them itself.
+	tagEncInfo    = 16
+	tagEncIVInfo  = 17
+	tagEncUnk1    = 18
+	tagEncIV      = 19
+	tagEncPadding = 20
+	tagEncKeyInfo = 21
+	tagEncUnk2    = 22
+	tagEncKeySize = 23
+	tagEncKeyAlg  = 24
+	tagEncKey     = 25
+	tagEncHashAlg = 26
+	tagEncHash    = 27
 )
 
 // Record tags (§2.5).
@@ -154,10 +169,11 @@ func cstr(v []byte) string {
 
 func clone(v []byte) []byte { return append([]byte(nil), v...) }
 
-// parseHeader decodes the header of b. Containers (3, 7, 9) are entered
+// parseHeader decodes the header of b. Containers (3, 7, 9; 16, 17, 21
+// of .enc.sgn) are entered
 // and their children parsed in line (§2.1); every child must end within
 // its container, and the containers may only hold their own tags.
-func parseHeader(b []byte) (Header, error) {
+func parseHeader(b []byte, enc bool) (Header, error) {
 	h := Header{sigStart: -1}
 	v, err := readTLV(b, 0, len(b))
 	if err != nil {
@@ -187,6 +203,12 @@ func parseHeader(b []byte) (Header, error) {
 		tagSignerInfo:    {tagSignerName, tagIssuerName, tagSerialNumber},
 		tagSignatureInfo: {tagHashAlgorithm, tagSigAlgInfo},
 		tagSigAlgInfo:    {tagSigAlgorithm, tagSigModulus},
+		tagEncInfo:       {tagEncIVInfo, tagEncKeyInfo},
+		tagEncIVInfo:     {tagEncUnk1, tagEncIV, tagEncPadding},
+		tagEncKeyInfo:    {tagEncUnk2, tagEncKeySize, tagEncKeyAlg, tagEncKey},
+	}
+	if enc {
+		allowed[0] = append(allowed[0], tagEncInfo, tagEncHashAlg, tagEncHash)
 	}
 	stack := []frame{{0, h.Length}}
 	seen := map[byte]bool{}
@@ -214,12 +236,13 @@ func parseHeader(b []byte) (Header, error) {
 			return h, formatErr(off, "tag %d repeated", e.tag)
 		}
 		seen[e.tag] = true
-		fixed := map[byte]int{tagHashAlgorithm: 1, tagSigAlgorithm: 1, tagSigModulus: 1, tagTimestamp: 4, tagSignerVersion: 2}
+		fixed := map[byte]int{tagHashAlgorithm: 1, tagSigAlgorithm: 1, tagSigModulus: 1, tagTimestamp: 4, tagSignerVersion: 2,
+			tagEncUnk1: 1, tagEncIV: 16, tagEncPadding: 2, tagEncUnk2: 1, tagEncKeySize: 2, tagEncKeyAlg: 1, tagEncHashAlg: 1}
 		if n, ok := fixed[e.tag]; ok && len(e.value) != n {
 			return h, formatErr(off, "tag %d: length %d, want %d", e.tag, len(e.value), n)
 		}
 		switch e.tag {
-		case tagSignerInfo, tagSignatureInfo, tagSigAlgInfo:
+		case tagSignerInfo, tagSignatureInfo, tagSigAlgInfo, tagEncInfo, tagEncIVInfo, tagEncKeyInfo:
 			stack = append(stack, frame{e.tag, off + 3 + len(e.value)})
 			off += 3
 			continue
@@ -260,7 +283,7 @@ func parseHeader(b []byte) (Header, error) {
 
 // ParseList decodes a CTL or ITL file without verifying it.
 func ParseList(b []byte) (*List, error) {
-	h, err := parseHeader(b)
+	h, err := parseHeader(b, false)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +366,18 @@ func parseRecord(b []byte, start int) (Record, int, error) {
 
 // ParseSigned decodes a .sgn file without verifying it.
 func ParseSigned(b []byte) (*Signed, error) {
-	h, err := parseHeader(b)
+	return parseSigned(b, false)
+}
+
+// ParseEncrypted decodes a .enc.sgn without verifying it: a .sgn header
+// that may also hold the encryption elements of §3.2. Content is the
+// ciphertext.
+func ParseEncrypted(b []byte) (*Signed, error) {
+	return parseSigned(b, true)
+}
+
+func parseSigned(b []byte, enc bool) (*Signed, error) {
+	h, err := parseHeader(b, enc)
 	if err != nil {
 		return nil, err
 	}

@@ -297,13 +297,27 @@ func VerifySigned(b []byte, want string, trusted ...*x509.Certificate) (*Signed,
 	if err != nil {
 		return nil, err
 	}
+	return s.verify(b, want, trusted)
+}
+
+// VerifyEncrypted is VerifySigned for a .enc.sgn (§3.2): the signature
+// covers the header with its encryption elements and the ciphertext.
+func VerifyEncrypted(b []byte, want string, trusted ...*x509.Certificate) (*Signed, error) {
+	s, err := ParseEncrypted(b)
+	if err != nil {
+		return nil, err
+	}
+	return s.verify(b, want, trusted)
+}
+
+func (s *Signed) verify(b []byte, want string, trusted []*x509.Certificate) (*Signed, error) {
 	if s.Header.sigStart < 0 {
 		return nil, ErrUnsigned
 	}
 	if want != "" && s.Header.Filename != want {
 		return nil, fmt.Errorf("%w: FILENAME %q, requested %q", ErrSignature, s.Header.Filename, want)
 	}
-	err = fmt.Errorf("%w: none of %d trusted certificates has serial %X", ErrNoSigner, len(trusted), s.Header.SerialNumber)
+	err := fmt.Errorf("%w: none of %d trusted certificates has serial %X", ErrNoSigner, len(trusted), s.Header.SerialNumber)
 	for _, c := range trusted {
 		if !s.Header.signerMatches(c) {
 			continue
