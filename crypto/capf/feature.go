@@ -536,6 +536,11 @@ func (f *Feature) Close() error {
 	return nil
 }
 
+// Reschedule makes a device's configured operation due again although it
+// completed before (what entering its cert-oper anew does; "" for every
+// device).
+func (f *Feature) Reschedule(device string) { f.store.Reschedule(strings.ToUpper(device)) }
+
 // Stats returns the counters.
 func (f *Feature) Stats() Counters {
 	f.mu.Lock()

@@ -93,6 +93,14 @@ type Client struct {
 	// NoEC makes the phone answer an EC key request without a key, as a
 	// phone without EC support (seed 001: RSA backup).
 	NoEC bool
+	// Key, if set, supplies the key a request asks for ("rsa" and the
+	// modulus bits, or "ec" and the curve's bits) instead of generating one:
+	// load mode, where a real phone's key generation happens on the phone's
+	// own CPU and not on the machine that plays a thousand phones.
+	Key func(kind string, bits int) (crypto.Signer, error)
+	// Source, if set, is the local address to connect from (load mode
+	// spreads phones over 127.0.0.0/8 as over a LAN's addresses).
+	Source net.IP
 }
 
 // Result is what a session did.
@@ -254,6 +262,9 @@ func (c *Client) Run(ctx context.Context, addr string) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var d net.Dialer
+	if c.Source != nil {
+		d.LocalAddr = &net.TCPAddr{IP: c.Source}
+	}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("LSC: Connection Failed: %w", err)
@@ -422,6 +433,9 @@ func (c *Client) generate(m *message) (crypto.Signer, error) {
 		if int(cv) >= len(curves) {
 			return nil, fmt.Errorf("curve %d", cv)
 		}
+		if c.Key != nil {
+			return c.Key("ec", curves[cv].Params().BitSize)
+		}
 		return ecdsa.GenerateKey(curves[cv], rand.Reader)
 	}
 	v := m.get(tagKeySize)
@@ -433,6 +447,9 @@ func (c *Client) generate(m *message) (crypto.Signer, error) {
 	case 512, 1024, 2048, 3072, 4096: // what capfc accepts (§4.8)
 	default:
 		return nil, fmt.Errorf("key size %d", bits)
+	}
+	if c.Key != nil {
+		return c.Key("rsa", bits)
 	}
 	return rsa.GenerateKey(rand.Reader, bits)
 }
