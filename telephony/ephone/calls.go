@@ -61,6 +61,7 @@ type call struct {
 	origNum, origName       string // original called party when forwarded
 	forwarded               bool
 	hops                    int         // forwards so far (loop guard)
+	hunt                    []int       // DNs sharing the number, to try while busy
 	noan                    *time.Timer // call-forward noan
 	media                   *callMedia
 }
@@ -105,6 +106,17 @@ func (x *exchange) usedChannels(tag int) int {
 func (x *exchange) freeChannel(tag int) bool {
 	d, ok := x.cfg.DNs[tag]
 	return ok && x.usedChannels(tag) < channels(d)
+}
+
+// freeIncoming reports whether DN d can take an incoming call: `huntstop
+// channel` keeps a dual-line DN's second channel for its own calls
+// (transfer, conference).
+func (x *exchange) freeIncoming(d DN) bool {
+	n := channels(d)
+	if d.HuntstopChannel {
+		n = 1
+	}
+	return x.usedChannels(d.Tag) < n
 }
 
 // activeLeg is the leg that has the phone's handset or speaker: the one
@@ -289,7 +301,7 @@ func (x *exchange) route(l *leg, final bool) {
 			x.transferBlind(l, m.tag)
 			return
 		}
-		x.place(l, m.tag)
+		x.place(l, m.tag, m.hunt)
 	case m.partial && !final:
 		x.armInterdigit(l)
 	default:
@@ -302,8 +314,9 @@ func (x *exchange) route(l *leg, final bool) {
 	}
 }
 
-// place starts a call from leg l to DN tag.
-func (x *exchange) place(l *leg, tag int) {
+// place starts a call from leg l to DN tag (then the DNs of hunt while
+// busy).
+func (x *exchange) place(l *leg, tag int, hunt []int) {
 	p := l.ph
 	c := &call{id: l.ref, caller: l, calledDN: tag}
 	l.call = c
@@ -316,6 +329,7 @@ func (x *exchange) place(l *leg, tag int) {
 		c.calledNum = l.digits // the secondary number as dialled
 	}
 	p.sigProceed(l)
+	c.hunt = hunt
 	x.offer(c, tag)
 }
 
@@ -344,7 +358,13 @@ func (x *exchange) offer(c *call, tag int) {
 			}
 		}
 	}
-	if !x.freeChannel(tag) || len(ringers) == 0 {
+	if !x.freeIncoming(d) || len(ringers) == 0 {
+		if len(c.hunt) > 0 && !d.Huntstop {
+			next := c.hunt[0]
+			c.hunt = c.hunt[1:]
+			x.offer(c, next)
+			return
+		}
 		if fw.busy != "" && c.hops < maxForwardHops {
 			x.forwardTo(c, fw.busy)
 			return
@@ -391,6 +411,7 @@ func (x *exchange) forwardTo(c *call, number string) {
 	}
 	d := x.cfg.DNs[m.tag]
 	c.calledNum, c.calledName = d.Number, d.Name
+	c.hunt = m.hunt
 	x.offer(c, m.tag)
 }
 

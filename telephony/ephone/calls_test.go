@@ -1,9 +1,12 @@
 package ephone_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"cmeos/telephony/ephone"
 
 	"cmeos/telephony/sccp"
 )
@@ -471,5 +474,80 @@ func TestAdmin(t *testing.T) {
 	}
 	if out := show(b.sys, "show ephone telephone-number 1002"); !strings.Contains(out, "ephone-2[1]") || strings.Contains(out, "ephone-1[") {
 		t.Errorf("show ephone telephone-number 1002:\n%s", out)
+	}
+}
+
+// TestHunt: 1003 is dn 3's number and dn 4's secondary number; dn 3 has
+// preference 1, so dn 4 (preference 0) takes the call first and, busy,
+// lets it hunt on to dn 3 unless it has huntstop. huntstop channel keeps a
+// dual-line DN's second channel from incoming calls (no call waiting).
+func TestHunt(t *testing.T) {
+	base := append(append([]string(nil), plainConfig...), "ephone-dn 3", " preference 1", " exit",
+		"ephone-dn 4", " number 1004 secondary 1003", " exit",
+		"ephone 4", " mac-address 0000.0000.0004", " type 7960", " button 1:4", " exit")
+	t.Run("preference and hunting", func(t *testing.T) {
+		b := newBox(t, base...)
+		if out := show(b.sys, "show running-config"); !strings.Contains(out, "ephone-dn 3\n number 1003\n name Carol\n preference 1\n") {
+			t.Errorf("preference not rendered:\n%s", out)
+		}
+		p1, p2, p3, p4 := register(t, b, "000000000001"), register(t, b, "000000000002"), register(t, b, "000000000003"), register(t, b, "000000000004")
+		call(t, p1, p4, "1003") // dn 4 first
+		call(t, p2, p3, "1003") // dn 4 busy: hunts to dn 3
+	})
+	t.Run("huntstop", func(t *testing.T) {
+		b := newBox(t, append(base, "ephone-dn 4", " huntstop", " exit")...)
+		p1, p2 := register(t, b, "000000000001"), register(t, b, "000000000002")
+		register(t, b, "000000000003")
+		p4 := register(t, b, "000000000004")
+		call(t, p1, p4, "1003")
+		p2.send(&sccp.OffHook{})
+		p2.dial("1003")
+		p2.state(sccp.CallStateBusy)
+	})
+	t.Run("huntstop channel", func(t *testing.T) {
+		b := newBox(t, append(append([]string(nil), plainConfig...), "ephone-dn 2 dual-line", " huntstop channel", " exit")...)
+		if out := show(b.sys, "show running-config"); !strings.Contains(out, " huntstop channel\n") {
+			t.Errorf("huntstop channel not rendered:\n%s", out)
+		}
+		p1, p2, p3 := register(t, b, "000000000001"), register(t, b, "000000000002"), register(t, b, "000000000003")
+		call(t, p1, p2, "1002")
+		p3.send(&sccp.OffHook{})
+		p3.dial("1002")
+		p3.state(sccp.CallStateBusy)
+	})
+}
+
+// TestMediaPlanner: a planner's codec, keys and Join are what the phones
+// are told (the seam for SRTP keys and transcoders).
+func TestMediaPlanner(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	relay := netip.MustParseAddrPort("127.0.0.1:40000")
+	var joined []netip.AddrPort
+	ephone.FromSystem(b.sys).SetMediaPlanner(func(a, c ephone.MediaEndpoint) (ephone.MediaPlan, error) {
+		plan, err := ephone.DirectMedia(a, c)
+		plan.A.TxKey = sccp.MediaEncryptionKeyInfo{Algorithm: sccp.EncryptionAESCM128HMACSHA1_80, KeyLen: 16, SaltLen: 14}
+		plan.Join = func(aRecv, bRecv netip.AddrPort) (netip.AddrPort, netip.AddrPort, error) {
+			joined = append(joined, aRecv, bRecv)
+			return relay, relay, nil
+		}
+		return plan, err
+	})
+	p1, p3 := register(t, b, "000000000001"), register(t, b, "000000000003")
+	p1.send(&sccp.OffHook{})
+	p1.dial("1003")
+	p3.state(sccp.CallStateRingIn)
+	p3.send(&sccp.OffHook{})
+	smt := p1.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.StartMediaTransmission); return ok }, "SMT").(*sccp.StartMediaTransmission)
+	if smt.KeyInfo.Algorithm != sccp.EncryptionAESCM128HMACSHA1_80 || netip.AddrPortFrom(smt.RemoteIP, uint16(smt.RemotePort)) != relay {
+		t.Errorf("caller's StartMediaTransmission: %v to %v:%d", smt.KeyInfo, smt.RemoteIP, smt.RemotePort)
+	}
+	if to := p3.smt(); to != relay {
+		t.Errorf("callee sends to %v, want the relay", to)
+	}
+	if len(joined) != 2 || joined[0] != p1.rtpAddr() || joined[1] != p3.rtpAddr() {
+		t.Errorf("Join got %v", joined)
+	}
+	if out := show(b.sys, "show ephone offhook"); !strings.Contains(out, "Active Secure Call") || !strings.Contains(out, "SRTP cipher: AES_CM_128_HMAC_SHA1_80") {
+		t.Errorf("show ephone offhook with keys:\n%s", out)
 	}
 }

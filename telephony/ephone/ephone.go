@@ -90,7 +90,7 @@ func (f *Feature) dnCommands() {
 				if f.svc.MaxDN != 0 && len(f.dns) >= f.svc.MaxDN {
 					return fmt.Errorf("%% Ephone-dn %d exceeds max-dn %d", tag, f.svc.MaxDN)
 				}
-				d = &DN{Tag: tag}
+				d = &DN{Tag: tag, Preference: -1, PreferenceSecondary: -1}
 				f.dns[tag] = d
 			}
 			d.DualLine = c.Has("dual-line")
@@ -398,6 +398,7 @@ func (b dnBlock) Render(r *config.Renderer) {
 		for _, fw := range d.Forward {
 			r.Sub(fw)
 		}
+		renderHunt(r, d)
 		r.Bang()
 	}
 }

@@ -123,6 +123,7 @@ func newFeature(sys *config.System) config.Feature {
 	f.telephonyCommands()
 	f.settingsCommands()
 	f.dnCommands()
+	f.huntCommands()
 	f.ephoneCommands()
 	f.showCommands()
 	f.x = newExchange(sys.Log, sys.Now)

@@ -103,31 +103,41 @@ func forwards(d DN) forward {
 }
 
 // dialMatch is what a string of dialled digits means against the DN
-// numbers: an exact match (the DN tag), whether a longer number could
-// still match, and nothing when neither.
+// numbers: the DNs whose number (or secondary number) equals the digits,
+// in hunting order (preference, then tag), and whether a longer number
+// could still match.
 type dialMatch struct {
-	tag     int  // DN whose number (or secondary number) equals the digits; 0 if none
-	partial bool // some number starts with the digits and is longer
+	tag     int   // the first DN to offer the call to; 0 if none
+	hunt    []int // the DNs after it, in order
+	partial bool  // some number starts with the digits and is longer
 }
 
 // matchNumber looks the digits up among the DNs. Numbers may hold '.'
 // wildcards (one digit each), as in CME.
 func matchNumber(dns map[int]DN, digits string) dialMatch {
 	var m dialMatch
+	type cand struct{ tag, pref int }
+	var cands []cand
 	for _, tag := range sortedKeys(dns) {
 		d := dns[tag]
-		for _, num := range []string{d.Number, d.Secondary} {
+		for i, num := range []string{d.Number, d.Secondary} {
 			if num == "" {
 				continue
 			}
 			switch {
 			case len(num) == len(digits) && numberMatches(num, digits):
-				if m.tag == 0 {
-					m.tag = tag
-				}
+				cands = append(cands, cand{tag, pref(d, i == 1)})
 			case len(num) > len(digits) && numberMatches(num[:len(digits)], digits):
 				m.partial = true
 			}
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].pref < cands[j].pref })
+	for i, c := range cands {
+		if i == 0 {
+			m.tag = c.tag
+		} else if c.tag != m.tag && !containsInt(m.hunt, c.tag) {
+			m.hunt = append(m.hunt, c.tag)
 		}
 	}
 	return m

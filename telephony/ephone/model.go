@@ -81,6 +81,12 @@ type DN struct {
 	Label       string
 	Description string
 	Forward     []string // call-forward lines as typed (canonical)
+	// Preference orders DNs answering the same number (0 first); -1 when
+	// not configured (default 0). PreferenceSecondary is for the
+	// secondary number.
+	Preference, PreferenceSecondary int
+	Huntstop                        bool // no hunting on to another DN when busy
+	HuntstopChannel                 bool // dual-line: incoming calls never take channel 2
 }
 
 // Ephone is one `ephone N` block.
