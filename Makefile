@@ -29,7 +29,7 @@ test: deps
 # natively; where the kernel cannot exec i386 binaries (no IA32 emulation),
 # as linux/arm, the board's own 32-bit target, under qemu-arm (qemu-user;
 # qemu-i386 crashes the Go 386 runtime at thread start).
-TEST32 ?= ./crypto/capf/... ./cmd/phonesim/internal/capf/... ./ios/sshd/... ./telephony/sccp/... ./cmd/phonesim/internal/sccp/... ./cmd/phonesim/internal/media/...
+TEST32 ?= ./crypto/capf/... ./crypto/ctlprovider/... ./cmd/phonesim/internal/capf/... ./ios/sshd/... ./telephony/sccp/... ./cmd/phonesim/internal/sccp/... ./cmd/phonesim/internal/media/...
 test32:
 	@out=$$(CGO_ENABLED=0 GOARCH=386 $(GO) test -count=1 $(TEST32) 2>&1); rc=$$?; \
 	if echo "$$out" | grep -q 'exec format error'; then \
