@@ -57,8 +57,10 @@ func call(t *testing.T, a, b *testPhone, number string) (refA, refB uint32) {
 }
 
 func TestRegisterAndShow(t *testing.T) {
-	b := newBox(t, plainConfig...)
-	register(t, b, "000000000001")
+	b := newBox(t, append(append([]string(nil), plainConfig...), "telephony-service", " keepalive 45", " date-format dd-mm-yy", " time-format 24", " exit")...)
+	if p := register(t, b, "000000000001"); p.ack.KeepAliveInterval != 45 || p.ack.DateTemplate != "D/M/Y" {
+		t.Errorf("RegisterAck: keepalive %d, date template %q", p.ack.KeepAliveInterval, p.ack.DateTemplate)
+	}
 	register(t, b, "000000000002")
 	out := show(b.sys, "show ephone registered")
 	for _, want := range []string{
@@ -549,5 +551,20 @@ func TestMediaPlanner(t *testing.T) {
 	}
 	if out := show(b.sys, "show ephone offhook"); !strings.Contains(out, "Active Secure Call") || !strings.Contains(out, "SRTP cipher: AES_CM_128_HMAC_SHA1_80") {
 		t.Errorf("show ephone offhook with keys:\n%s", out)
+	}
+}
+
+// TestConfigChange: a registered phone whose ephone is removed, or whose
+// security mode changes, is reset so that it registers under the new
+// policy.
+func TestConfigChange(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	p1, p2 := register(t, b, "000000000001"), register(t, b, "000000000002")
+	console(b.sys, "no ephone 1")
+	p1.wait(func(m sccp.Message) bool { r, ok := m.(*sccp.Reset); return ok && r.Type == sccp.ResetReset }, "Reset")
+	console(b.sys, "ephone 2", " device-security-mode encrypted", " exit")
+	p2.wait(func(m sccp.Message) bool { r, ok := m.(*sccp.Reset); return ok && r.Type == sccp.ResetReset }, "Reset")
+	if _, rej := dial(t, b.plain, "000000000002", phoneOpts{}); rej != "Secure device: use TLS port" {
+		t.Errorf("re-registration on 2000 after the change: %q", rej)
 	}
 }

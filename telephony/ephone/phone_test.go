@@ -160,6 +160,8 @@ type testPhone struct {
 	ver  uint32
 	rtp  *net.UDPConn
 
+	ack  *sccp.RegisterAck
+
 	mu   sync.Mutex
 	msgs []sccp.Message
 	got  chan struct{}
@@ -214,6 +216,7 @@ func dial(t *testing.T, addr, mac string, o phoneOpts) (*testPhone, string) {
 		return p, m.Text
 	case *sccp.RegisterAck:
 		p.ver = uint32(m.MaxProtocolVersion)
+		p.ack = m
 	default:
 		t.Fatalf("answer to Register: %T", m)
 	}

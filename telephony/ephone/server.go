@@ -123,7 +123,7 @@ func (f *Feature) reconcileCalls(ctx context.Context) error {
 	if ka == 0 {
 		ka = 30
 	}
-	return f.runListeners(ctx, plain, secure, whyPlain, whySecure, ka)
+	return f.runListeners(ctx, plain, secure, whyPlain, whySecure, ka, dateTemplate(cfg.Service))
 }
 
 // listenPorts replaces the configured SCCP ports (tests use 0: free ports).
@@ -145,12 +145,12 @@ func (f *Feature) SetListenPorts(plain, secure int) {
 // address the box does not have is not an error (CME waits for the
 // interface quietly, and each reconcile tries again); other failures are
 // logged once (NOT_STARTED).
-func (f *Feature) runListeners(ctx context.Context, plain, secure, whyPlain, whySecure string, ka int) error {
+func (f *Feature) runListeners(ctx context.Context, plain, secure, whyPlain, whySecure string, ka int, date string) error {
 	if whyPlain != "" {
 		f.srv.Down(whyPlain)
 		return nil
 	}
-	cfg := sccp.Config{Addr: plain, Registrar: f.x, KeepAlive: time.Duration(ka) * time.Second}
+	cfg := sccp.Config{Addr: plain, Registrar: f.x, KeepAlive: time.Duration(ka) * time.Second, DateTemplate: date}
 	if whySecure == "" {
 		cfg.TLS, cfg.SecureAddr = f.tlsConfig, secure
 	}
@@ -174,4 +174,18 @@ func (f *Feature) SecureSCCPAddr() net.Addr { return f.srv.SecureListenAddr() }
 func (f *Feature) Close() error {
 	f.srv.Close()
 	return nil
+}
+
+// dateTemplate is RegisterAck's date template for the date-format and
+// time-format settings (chan-sccp's forms: "M/D/Y"; a trailing A for the
+// 12-hour clock, IOS's default).
+func dateTemplate(s Service) string {
+	t := map[string]string{"dd-mm-yy": "D/M/Y", "mm-dd-yy": "M/D/Y", "yy-dd-mm": "Y/D/M", "yy-mm-dd": "Y/M/D"}[s.DateFormat]
+	if t == "" {
+		t = "M/D/Y"
+	}
+	if s.TimeFormat != "24" {
+		t += "A"
+	}
+	return t
 }
