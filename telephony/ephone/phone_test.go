@@ -160,7 +160,7 @@ type testPhone struct {
 	ver  uint32
 	rtp  *net.UDPConn
 
-	ack  *sccp.RegisterAck
+	ack *sccp.RegisterAck
 
 	mu   sync.Mutex
 	msgs []sccp.Message
