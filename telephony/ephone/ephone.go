@@ -1,6 +1,7 @@
 package ephone
 
 import (
+	"cmeos/crypto/capf"
 	"cmeos/ios/aaa"
 	"cmeos/ios/aaa/pwtype"
 	"fmt"
@@ -315,6 +316,11 @@ func (f *Feature) ephoneCommands() {
 			e.AuthMode = pick(c, "auth-string", "lsc", "mic", "null-string")
 			if e.AuthMode == "lsc" || e.AuthMode == "mic" {
 				e.AuthMode = strings.ToUpper(e.AuthMode) // IOS shows LSC and MIC in capitals
+			}
+			// Entering cert-oper starts the operation again, also where the
+			// same one completed before (crypto/capf keeps what is done).
+			if cf := capf.FromSystem(f.sys); cf != nil && e.MAC != "" && !f.sys.IsLoading() {
+				cf.Reschedule("SEP" + e.MACHex())
 			}
 		}
 		return nil

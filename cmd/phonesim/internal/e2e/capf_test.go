@@ -162,6 +162,17 @@ func TestCAPFThenTLS(t *testing.T) {
 	if err := a.Wait(t.Context(), phone.Connected, 10*time.Second); err != nil {
 		t.Fatalf("call not connected: %v", err)
 	}
+
+	// Done is done: the phone is told there is nothing to do, until the
+	// administrator enters cert-oper again.
+	again := &capf.Client{Device: "SEP00124302A7CD", Roots: roots}
+	if res, err := again.Run(t.Context(), capfAddr); err != nil || res.Reason != 0 || res.LSC != nil {
+		t.Fatalf("after the install: %+v, %v", res, err)
+	}
+	seedConsole(sys, "ephone 2", " cert-oper upgrade auth-mode null-string", " exit")
+	if res, err := again.Run(t.Context(), capfAddr); err != nil || res.Reason != 1 || res.LSC == nil {
+		t.Fatalf("cert-oper entered again: %+v, %v", res, err)
+	}
 }
 
 // checkLSCProfile checks an LSC against the CA and the §4.9 profile with
