@@ -40,10 +40,15 @@ func init() {
 		Examples: "credentials\n ip source-address 127.0.0.1 port 2444\n trustpoint ctlpv\n ctl-service admin user4 secret 0 c89L8o\n"})
 }
 
-// Source adds certificates the provider hands out besides its own trustpoint
-// certificate (the TFTP or CAPF certificate of this router). It runs with
-// the configuration lock held.
-type Source func() []ctlprovider.Credential
+// CredentialSource is implemented by features whose certificates the
+// provider hands out besides its own trustpoint's: telephony's
+// tftp-server-credentials certificate in the TFTP role (seed 004: the
+// provider conveys the credentials of the CME server functions). The
+// provider finds them with config.FindAll, so it imports none of them;
+// CTLCredentials runs with the configuration lock held.
+type CredentialSource interface {
+	CTLCredentials() []ctlprovider.Credential
+}
 
 // Feature is the credentials configuration and the running provider.
 type Feature struct {
@@ -56,7 +61,6 @@ type Feature struct {
 	trustpoint string
 	admin      string
 	secret     *aaa.SharedSecret
-	sources    []Source
 
 	// rmu serializes Reconcile (commands and certificate events may race).
 	rmu sync.Mutex
@@ -170,9 +174,6 @@ func (f *Feature) show(c *cli.Context) {
 	}
 	c.Printf("\nCredentials IP: %s\nCredentials PORT: %d\nTrustpoint: %s\n", ip, f.port, f.trustpoint)
 }
-
-// AddSource registers further certificates to hand out (lock held).
-func (f *Feature) AddSource(s Source) { f.sources = append(f.sources, s) }
 
 // Addr returns the address the provider listens on, or nil.
 func (f *Feature) Addr() net.Addr { return f.svc.Addr() }
@@ -290,7 +291,7 @@ func (f *Feature) handle(ctx context.Context, nc net.Conn) {
 }
 
 // credentials lists what the provider hands out: its trustpoint's
-// certificate as the CME (CCM) credential, then the registered sources,
+// certificate as the CME (CCM) credential, then those of every CredentialSource,
 // without duplicates (lock held).
 func (f *Feature) credentials() []ctlprovider.Credential {
 	var out []ctlprovider.Credential
@@ -308,8 +309,8 @@ func (f *Feature) credentials() []ctlprovider.Credential {
 	if c := pki.FromSystem(f.sys).Certificate(f.trustpoint); c != nil {
 		add(ctlprovider.Credential{Role: ctl.RoleCCM, Cert: c})
 	}
-	for _, s := range f.sources {
-		for _, c := range s() {
+	for _, s := range config.FindAll[CredentialSource](f.sys) {
+		for _, c := range s.CTLCredentials() {
 			add(c)
 		}
 	}

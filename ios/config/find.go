@@ -14,3 +14,14 @@ func Find[T any](s *System) (T, bool) {
 	var zero T
 	return zero, false
 }
+
+// FindAll returns every feature, in render order, that implements T.
+func FindAll[T any](s *System) []T {
+	var out []T
+	for _, e := range s.features {
+		if v, ok := e.f.(T); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}

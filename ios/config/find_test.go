@@ -26,8 +26,14 @@ func TestFind(t *testing.T) {
 	if !ok || g.Greet() != "hello" {
 		t.Fatalf("Find[greeter] = %v, %v", g, ok)
 	}
+	if all := config.FindAll[greeter](sys); len(all) != 1 || all[0].Greet() != "hello" {
+		t.Errorf("FindAll[greeter] = %v", all)
+	}
 	type nobody interface{ NoSuchMethod() }
 	if _, ok := config.Find[nobody](sys); ok {
 		t.Error("Find found a feature for an interface nobody implements")
+	}
+	if all := config.FindAll[nobody](sys); len(all) != 0 {
+		t.Errorf("FindAll[nobody] = %v", all)
 	}
 }

@@ -98,8 +98,7 @@ type Feature struct {
 
 	pubMu       sync.Mutex // guards published (names written to system:/its/) and the fields below
 	published   map[string]bool
-	itsFailed   bool      // the last write to system:/its/ failed (logged once)
-	credOnce    sync.Once // registers the TFTP credential with the CTL provider
+	itsFailed   bool // the last write to system:/its/ failed (logged once)
 	signer      SignerFunc
 	phoneCerts  map[string]*x509.Certificate // SetPhoneCertificate, by 12 hex digits
 	flashCnf    map[string]bool              // cnf files written to flash: (cnf-file location flash:)
@@ -549,7 +548,6 @@ func sortedKeys[V any](m map[int]V) []int {
 
 // Reconcile regenerates and publishes the phones' configuration files.
 func (f *Feature) Reconcile(ctx context.Context) error {
-	f.credOnce.Do(f.registerTFTPCredential)
 	f.publishCnf()
 	return f.reconcileCalls(ctx)
 }

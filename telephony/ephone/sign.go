@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"cmeos/crypto/credentials"
 	"cmeos/crypto/ctl"
 	"cmeos/crypto/ctlprovider"
 	"cmeos/crypto/pki"
@@ -157,30 +156,21 @@ func (f *Feature) ctlGenerated() {
 	}
 }
 
-// registerTFTPCredential makes the CTL provider (crypto/credentials) hand
-// out the tftp-server-credentials certificate in the TFTP role, so that a
-// ctl-client on another router lists it (seed 004: the provider conveys
-// the credentials of the CME server functions). Called once, without the
-// lock; the source itself runs with the lock held.
-func (f *Feature) registerTFTPCredential() {
-	f.sys.Lock()
-	defer f.sys.Unlock()
-	p := credentials.FromSystem(f.sys)
-	if p == nil {
-		return
+// CTLCredentials implements crypto/credentials.CredentialSource: the CTL
+// provider hands out the tftp-server-credentials certificate in the TFTP
+// role, so that a ctl-client on another router lists it (seed 004: the
+// provider conveys the credentials of the CME server functions). Lock held.
+func (f *Feature) CTLCredentials() []ctlprovider.Credential {
+	if !f.svc.Enabled || f.svc.TFTPCredentials == "" {
+		return nil
 	}
-	p.AddSource(func() []ctlprovider.Credential {
-		if !f.svc.Enabled || f.svc.TFTPCredentials == "" {
-			return nil
-		}
-		pk := pki.FromSystem(f.sys)
-		if pk == nil {
-			return nil
-		}
-		c := pk.Certificate(f.svc.TFTPCredentials)
-		if c == nil {
-			return nil
-		}
-		return []ctlprovider.Credential{{Role: ctl.RoleTFTP, Cert: c}}
-	})
+	pk := pki.FromSystem(f.sys)
+	if pk == nil {
+		return nil
+	}
+	c := pk.Certificate(f.svc.TFTPCredentials)
+	if c == nil {
+		return nil
+	}
+	return []ctlprovider.Credential{{Role: ctl.RoleTFTP, Cert: c}}
 }
