@@ -138,12 +138,12 @@ func newFeature(sys *config.System) config.Feature {
 			return c.InvalidInput("csname")
 		}
 		s := f.servers[name]
-		if sys.IsLoading() && (pki.FromSystem(sys) == nil || pki.FromSystem(sys).CACertificate(name) == nil) {
-			// The server block comes before its trustpoint and chain in
-			// startup-config: IOS says so at every boot and starts the
-			// server once they are loaded (Reconcile here).
-			c.Printf("%% Failed to find Certificate Server's trustpoint at startup\n%% Failed to find Certificate Server's cert.\n")
-		}
+		// The server block comes before its trustpoint and chain in
+		// startup-config; the server starts once they are loaded
+		// (Reconcile). Nothing is said at boot unless it then fails to
+		// start (CS_START_FAIL names why): IOS's "% Failed to find
+		// Certificate Server's trustpoint at startup" before a CA that
+		// starts fine only misleads (issue 16 item 8).
 		if s == nil {
 			s = &server{name: name, level: LevelMinimal, dbURL: "nvram:", lifeCert: 365, lifeCA: 1095, lifeCRL: 168, lifeReq: DefaultRequestHours, shutdown: !sys.IsLoading()}
 			f.servers[name] = s
