@@ -552,6 +552,12 @@ type Login struct {
 // CheckLocal verifies a local username and password, applying login
 // block-for. It takes the lock itself. from names the source for the log.
 func CheckLocal(sys *config.System, name, pass, from string) (Login, error) {
+	return CheckLocalPort(sys, name, pass, from, 0)
+}
+
+// CheckLocalPort is CheckLocal for a login that arrived on a local port
+// (SSH: 22), which IOS names in its log lines ("[localport: 22]").
+func CheckLocalPort(sys *config.System, name, pass, from string, localPort int) (Login, error) {
 	sys.Lock()
 	f, _ := sys.Feature("username").(*users)
 	var u *user
@@ -578,10 +584,10 @@ func CheckLocal(sys *config.System, name, pass, from string) (Login, error) {
 		return Login{}, ErrBlocked
 	}
 	if !ok {
-		f.failed(name, from)
+		f.failed(name, from, localPort)
 		return Login{}, errors.New("login invalid")
 	}
-	sys.Log.Logf(logging.Notifications, "SEC_LOGIN", "LOGIN_SUCCESS", "Login Success [user: %s] [Source: %s] [localport: 0] at %s", logging.Escape(name), from, sys.Now().UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
+	sys.Log.Logf(logging.Notifications, "SEC_LOGIN", "LOGIN_SUCCESS", "Login Success [user: %s] [Source: %s] [localport: %d] at %s", logging.Escape(name), from, localPort, sys.Now().UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
 	return Login{User: name, Priv: priv}, nil
 }
 
@@ -607,7 +613,7 @@ func (f *users) blocked() bool {
 }
 
 // failed records a failure and enters quiet mode when block-for says so.
-func (f *users) failed(name, from string) {
+func (f *users) failed(name, from string, localPort int) {
 	f.mu.Lock()
 	now := f.sys.Now()
 	f.failures = append(f.failures, now)
@@ -625,11 +631,11 @@ func (f *users) failed(name, from string) {
 		f.failures = nil
 	}
 	f.mu.Unlock()
-	f.sys.Log.Logf(logging.Notifications, "SEC_LOGIN", "LOGIN_FAILED", "Login failed [user: %s] [Source: %s] [localport: 0] [Reason: Login Authentication Failed] at %s",
-		logging.Escape(name), from, now.UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
+	f.sys.Log.Logf(logging.Notifications, "SEC_LOGIN", "LOGIN_FAILED", "Login failed [user: %s] [Source: %s] [localport: %d] [Reason: Login Authentication Failed] at %s",
+		logging.Escape(name), from, localPort, now.UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
 	if block {
-		f.sys.Log.Logf(logging.Alerts, "SEC_LOGIN", "QUIET_MODE_ON", "Still timeleft for watching failures is %d secs, [user: %s] [Source: %s] [localport: 0] [Reason: Login Authentication Failed] [ACL: sl_def_acl] at %s",
-			f.within, logging.Escape(name), from, now.UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
+		f.sys.Log.Logf(logging.Alerts, "SEC_LOGIN", "QUIET_MODE_ON", "Still timeleft for watching failures is %d secs, [user: %s] [Source: %s] [localport: %d] [Reason: Login Authentication Failed] [ACL: sl_def_acl] at %s",
+			f.within, logging.Escape(name), from, localPort, now.UTC().Format("15:04:05 UTC Mon Jan 2 2006"))
 	}
 }
 

@@ -77,7 +77,18 @@ func PrintCopied(w io.Writer, n int64, d time.Duration) {
 	fmt.Fprintf(w, "%d bytes copied in %.3f secs (%d bytes/sec)\n", n, secs, int64(float64(n)/secs))
 }
 
-func (s *System) configured(by string) {
+// configSource is what a session's line tells the CONFIG_I message
+// (ios/line.Session): the user, line and peer.
+type configSource interface{ ConfigSource() string }
+
+func (s *System) configured(sess *cli.Session, by string) {
+	if src, ok := sess.Values["line"].(configSource); ok {
+		if who := src.ConfigSource(); who != "" {
+			// IOS: "Configured from console by admin on vty0 (10.1.1.1)".
+			s.Log.Logf(logging.Notifications, "SYS", "CONFIG_I", "Configured from console by %s", logging.Escape(who))
+			return
+		}
+	}
 	s.Log.Logf(logging.Notifications, "SYS", "CONFIG_I", "Configured from %s by %s", by, by)
 }
 

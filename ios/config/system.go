@@ -221,7 +221,7 @@ func (s *System) NewSession(name string, priv int, out io.Writer, in cli.Input) 
 	sess.Changed = func(owner string) { s.featureChanged(owner, name) }
 	sess.After = s.deliver
 	if name != "startup" {
-		sess.ConfigDone = func() { s.configured(name) }
+		sess.ConfigDone = func() { s.configured(sess, name) }
 	}
 	return sess
 }

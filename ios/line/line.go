@@ -475,6 +475,28 @@ func (f *Lines) Detach(s *Session) {
 	}
 }
 
+// ConfigSource names the session in IOS's "Configured from console by
+// ..." log line: "admin on vty0 (127.0.0.1)" for a vty, "admin on console"
+// for a console with a user, "" when no user logged in (the message then
+// names the line alone).
+func (s *Session) ConfigSource() string {
+	user := s.User
+	if user == "" {
+		return ""
+	}
+	if s.Line >= LineVTYBase {
+		src := fmt.Sprintf("%s on vty%d", user, s.Line-LineVTYBase)
+		if s.Peer.IsValid() {
+			src += " (" + s.Peer.String() + ")"
+		}
+		return src
+	}
+	if strings.HasPrefix(s.Name, "con") {
+		return user + " on console"
+	}
+	return user + " on " + strings.ReplaceAll(s.Name, " ", "")
+}
+
 // SetUser records the user logged in on a session.
 func (f *Lines) SetUser(s *Session, user string) {
 	f.mu.Lock()

@@ -116,7 +116,7 @@ func (f *Server) handle(ctx context.Context, nc net.Conn) {
 	default:
 		sc.PasswordCallback = func(m ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
 			c.set("Authenticating", m.User())
-			l, err := aaa.CheckLocal(f.sys, m.User(), string(pw), peer.String())
+			l, err := aaa.CheckLocalPort(f.sys, m.User(), string(pw), peer.String(), tcpPort(m.LocalAddr()))
 			if err != nil {
 				f.delay(ctx)
 				return nil, errors.New("password rejected")
@@ -315,6 +315,7 @@ func (f *Server) exec(ch ssh.Channel, ls *line.Session, login aaa.Login, lcfg li
 	}
 	out := &crlfWriter{w: ch}
 	sess := f.sys.NewSession(ls.Name, priv, out, nil)
+	sess.Values["line"] = ls // show users marks this line with '*'; config logs name it
 	for _, l := range strings.Split(cmd, ";") {
 		if strings.TrimSpace(l) == "" {
 			continue
@@ -335,4 +336,12 @@ type crlfWriter struct {
 func (c *crlfWriter) Write(p []byte) (int, error) {
 	_, err := c.w.Write([]byte(strings.ReplaceAll(string(p), "\n", "\r\n")))
 	return len(p), err
+}
+
+// tcpPort is the port of a TCP address (0 for anything else).
+func tcpPort(a net.Addr) int {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.Port
+	}
+	return 0
 }
