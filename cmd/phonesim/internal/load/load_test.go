@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -101,12 +102,20 @@ func TestLoadTCP(t *testing.T) {
 	defer ln.Close()
 	cm := &miniCM{names: map[string]bool{}, srcs: map[string]bool{}}
 	go cm.serve(ln)
+	g0 := runtime.NumGoroutine()
 	sum, err := Run(t.Context(), Config{Phones: 40, Rate: 200, Hold: 1500 * time.Millisecond, Drop: 0.25, Seed: 7,
 		BaseMAC: "0012434B0000", Phone: phone.Config{Server: ln.Addr().String()}, Sources: netip.MustParsePrefix("127.1.0.0/24")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", sum)
+	// Every phone's goroutines (reader, keepalive, registration) end.
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > g0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > g0 {
+		t.Errorf("%d goroutines after the run, %d before", g, g0)
+	}
 	if sum.Registered+sum.Dropped != 40 || sum.Failed != 0 || sum.Dropped == 0 || sum.DroppedHandshake == 0 || sum.DroppedRegistration == 0 {
 		t.Errorf("summary %+v", sum)
 	}

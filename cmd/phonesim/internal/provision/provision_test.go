@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,10 +56,26 @@ func (s signer) SignEncrypted(name string, plain []byte, phone *x509.Certificate
 	return ctl.EncryptFile(plain, name+".enc.sgn", phone, s.key, s.cert, crypto.SHA1, time.Now())
 }
 
-func serveTFTP(t *testing.T, files map[string][]byte) string {
+// fileStore is what the test TFTP server serves; the test changes it
+// between downloads while the server's goroutines may still be finishing.
+type fileStore struct {
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+func (f *fileStore) set(name string, b []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.files[name] = b
+}
+
+func serveTFTP(t *testing.T, files map[string][]byte) (string, *fileStore) {
 	t.Helper()
+	store := &fileStore{files: files}
 	srv := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
-		b, ok := files[name]
+		store.mu.Lock()
+		b, ok := store.files[name]
+		store.mu.Unlock()
 		if !ok {
 			return errors.New("file not found")
 		}
@@ -71,7 +88,7 @@ func serveTFTP(t *testing.T, files map[string][]byte) string {
 	}
 	go srv.Serve(conn)
 	t.Cleanup(srv.Shutdown)
-	return conn.LocalAddr().String()
+	return conn.LocalAddr().String(), store
 }
 
 // TestProvisionSecure: a CTL with SAST, CCM and TFTP records, and the
@@ -111,7 +128,7 @@ func TestProvisionSecure(t *testing.T) {
 	for _, f := range built {
 		files[f.Name] = f.Data
 	}
-	addr := serveTFTP(t, files)
+	addr, store := serveTFTP(t, files)
 	r, err := Run(t.Context(), Config{MAC: "00124302a7cc", TFTP: addr})
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +173,7 @@ func TestProvisionSecure(t *testing.T) {
 	// A cnf signed by someone else than a TFTP certificate of the CTL is
 	// refused; so is a missing one, and a tampered CTL.
 	other, _ := ctl.SignFile(files["SEP0012434B2AD5.cnf.xml"], "SEP0012434B2AD5.cnf.xml.sgn", sastKey, sast, crypto.SHA1, time.Now())
-	files["SEP0012434B2AD5.cnf.xml.sgn"] = other
+	store.set("SEP0012434B2AD5.cnf.xml.sgn", other)
 	if _, err := Run(t.Context(), Config{MAC: "0012434B2AD5", TFTP: addr}); err == nil {
 		t.Error("cnf signed by the SAST accepted")
 	}
@@ -165,7 +182,7 @@ func TestProvisionSecure(t *testing.T) {
 	}
 	bad := append([]byte(nil), ctlFile...)
 	bad[len(bad)-10] ^= 1
-	files["CTLFile.tlv"] = bad
+	store.set("CTLFile.tlv", bad)
 	if _, err := Run(t.Context(), Config{MAC: "00124302A7CC", TFTP: addr}); err == nil {
 		t.Error("tampered CTL accepted")
 	}
@@ -182,7 +199,7 @@ func TestProvisionPlain(t *testing.T) {
 	for _, f := range built {
 		files[f.Name] = f.Data
 	}
-	addr := serveTFTP(t, files)
+	addr, _ := serveTFTP(t, files)
 	for _, mac := range []string{"0012434B2AD5", "001122334455"} {
 		r, err := Run(t.Context(), Config{MAC: mac, TFTP: addr})
 		if err != nil {
