@@ -540,3 +540,57 @@ func TestReset(t *testing.T) {
 		t.Errorf("err %v", p.Err())
 	}
 }
+
+// TestSoftKeysFollowCalls: hold, resume, transfer and dialling on a
+// consultation call carry the call reference of the call they act on.
+func TestSoftKeysFollowCalls(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conns := testCM(t, ln, 30, 17, "")
+	p, _ := New(Config{MAC: "001122334455", Server: ln.Addr().String()})
+	if err := p.Connect(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cm := <-conns
+	state := func(st, ref uint32) {
+		cm.send(t, sccp.MsgCallState, new(pay).u32(st).u32(1).u32(ref).u32(0).u32(0).u32(0).b)
+	}
+	key := func(ev, ref uint32) {
+		t.Helper()
+		m := cm.expect(t, sccp.MsgSoftKeyEvent)
+		if binary.LittleEndian.Uint32(m.Data) != ev || binary.LittleEndian.Uint32(m.Data[4:]) != 1 || binary.LittleEndian.Uint32(m.Data[8:]) != ref {
+			t.Errorf("SoftKeyEvent % x, want event %d on call %d", m.Data, ev, ref)
+		}
+	}
+	script := make(chan error, 1)
+	go func() {
+		script <- p.Run(t.Context(), MustParseScript("wait ring; answer; wait connected; hold; wait hold; resume; wait connected; transfer; wait dialtone; enbloc 1003; wait ringout; transfer; wait onhook"))
+	}()
+	state(sccp.StateRingIn, 5)
+	key(sccp.SoftKeyAnswer, 5)
+	state(sccp.StateConnected, 5)
+	key(sccp.SoftKeyHold, 5)
+	state(sccp.StateHold, 5)
+	key(sccp.SoftKeyResume, 5)
+	state(sccp.StateConnected, 5)
+	key(sccp.SoftKeyTransfer, 5)
+	state(sccp.StateHold, 5)
+	state(sccp.StateOffHook, 6)
+	cm.send(t, sccp.MsgStartTone, new(pay).u32(sccp.ToneInsideDial).u32(0).u32(1).u32(6).b)
+	e := cm.expect(t, sccp.MsgEnblocCall)
+	if len(e.Data) != 24+4 || string(bytes.TrimRight(e.Data[:24], "\x00")) != "1003" || binary.LittleEndian.Uint32(e.Data[24:]) != 1 {
+		t.Errorf("EnblocCall % x", e.Data)
+	}
+	cm.send(t, sccp.MsgStopTone, new(pay).u32(1).u32(6).b)
+	state(sccp.StateRingOut, 6)
+	key(sccp.SoftKeyTransfer, 6)
+	state(sccp.StateOnHook, 6)
+	state(sccp.StateOnHook, 5)
+	if err := <-script; err != nil {
+		t.Fatal(err)
+	}
+}
