@@ -77,6 +77,7 @@ func DecryptConfig(file []byte, key *rsa.PrivateKey) ([]byte, error) {
 	if len(iv) != aes.BlockSize || wrapped == nil || pad < 1 || pad > aes.BlockSize {
 		return nil, errors.New("enc.sgn: encryption elements missing")
 	}
+	//lint:ignore SA1019 the format wraps the key with PKCS#1 v1.5 (protocols.md §3.3)
 	aesKey, err := rsa.DecryptPKCS1v15(nil, key, wrapped)
 	if err != nil {
 		return nil, fmt.Errorf("enc.sgn: unwrapping the key: %w", err)

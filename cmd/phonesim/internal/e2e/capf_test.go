@@ -5,12 +5,15 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"cmeos/cmd/phonesim/internal/capf"
+	"cmeos/cmd/phonesim/internal/mic"
 	"cmeos/cmd/phonesim/internal/phone"
 	"cmeos/cmd/phonesim/internal/trust"
 	boxcapf "cmeos/crypto/capf"
@@ -172,6 +175,39 @@ func TestCAPFThenTLS(t *testing.T) {
 	seedConsole(sys, "ephone 2", " cert-oper upgrade auth-mode null-string", " exit")
 	if res, err := again.Run(t.Context(), capfAddr); err != nil || res.Reason != 1 || res.LSC == nil {
 		t.Fatalf("cert-oper entered again: %+v, %v", res, err)
+	}
+
+	// Upgrade by the existing LSC, then by MICs (RSA and ECDSA) from the
+	// simulator's manufacturing CAs imported as trustpoints: the phone's
+	// signatures (raw RSA type-1 padding, ECDSA) made by the simulator and
+	// checked by the box.
+	seedConsole(sys, "ephone 2", " cert-oper upgrade auth-mode LSC", " exit")
+	byLSC := &capf.Client{Device: "SEP00124302A7CD", Roots: roots, Credential: lscs["SEP00124302A7CD"], CredentialType: capf.CertLSC}
+	if res, err := byLSC.Run(t.Context(), capfAddr); err != nil || res.Reason != 1 || res.LSC == nil {
+		t.Fatalf("upgrade by LSC: %+v, %v", res, err)
+	}
+	for i, kt := range []string{mic.RSA2048, mic.ECDSA} {
+		ca, err := mic.Load(t.TempDir(), kt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pair, err := ca.Issue("7970", "00124302A7CD")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &capf.Client{Device: "SEP00124302A7CD", Roots: roots, Credential: &pair, CredentialType: capf.CertMIC}
+		seedConsole(sys, "ephone 2", " cert-oper upgrade auth-mode MIC", " exit")
+		if res, err := c.Run(t.Context(), capfAddr); err != nil || res.Reason != 7 || res.LSC != nil {
+			t.Fatalf("%s MIC before its root is imported: %+v, %v", kt, res, err)
+		}
+		tp := fmt.Sprintf("mic%d", i)
+		caPEM := strings.TrimSpace(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Cert.Raw})))
+		seedConsole(sys, "crypto pki trustpoint "+tp, " enrollment terminal", " revocation-check none", " exit",
+			"crypto pki authenticate "+tp+"|"+strings.Join(strings.Split(caPEM, "\n"), "|")+"||yes",
+			"ephone 2", " cert-oper upgrade auth-mode MIC", " exit")
+		if res, err := c.Run(t.Context(), capfAddr); err != nil || res.Reason != 1 || res.LSC == nil {
+			t.Fatalf("%s MIC: %+v, %v\n%s", kt, res, err, configtest.Exec(sys, "show logging"))
+		}
 	}
 }
 
