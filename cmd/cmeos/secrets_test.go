@@ -19,7 +19,7 @@ import (
 // echoes what is typed, as IOS does), so only the output after the
 // configuration is scanned.
 func TestSecretsNeverShown(t *testing.T) {
-	secrets := []string{"Adm1nSecret", "En4bleSecret", "Mast3rKey99", "Cl3arText", "L1nePass", "Ol8Enable"}
+	secrets := []string{"Adm1nSecret", "En4bleSecret", "Mast3rKey99", "Cl3arText", "L1nePass", "Ol8Enable", "Ctl5ecret", "Arch1vePw"}
 	setup := `enable
 configure terminal
 hostname Vault
@@ -35,8 +35,16 @@ line vty 0 4
  password 0 L1nePass
  login
 crypto key generate rsa modulus 1024
+credentials
+ ctl-service admin user4 secret 0 Ctl5ecret
+ exit
+crypto pki server cme_root
+ database archive pkcs12 password Arch1vePw
+ exit
 end
 write memory
+copy running-config flash:backup.cfg
+
 `
 	inspect := `show running-config
 show startup-config
@@ -63,6 +71,16 @@ show ip ssh
 		t.Fatalf("session did not reach the inspection:\n%s", all)
 	}
 	shown := all[i:]
+	// Issue 15 item 10: the CTL provider's and the CA archive's passwords
+	// are encrypted like the other secrets (type 7, spelled 1 where the
+	// command takes 0|1).
+	if !strings.Contains(shown, "ctl-service admin user4 secret 1 ") || !strings.Contains(shown, "database archive pkcs12 password 7 ") {
+		t.Errorf("ctl-service or archive password not encrypted:\n%s", shown)
+	}
+	// A copy of the rendered configuration is readable by its owner only.
+	if fi, err := os.Stat(filepath.Join(b.FlashDir, "backup.cfg")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("flash:backup.cfg: %v %v", fi, err)
+	}
 	if !strings.Contains(shown, "username admin privilege 15 secret 9 $9$") || !strings.Contains(shown, "username cisco password 7 ") {
 		t.Fatalf("the configuration is not what the test expects:\n%s", shown)
 	}

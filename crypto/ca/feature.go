@@ -18,6 +18,7 @@ import (
 
 	"cmeos/crypto/keys"
 	"cmeos/crypto/pki"
+	"cmeos/ios/aaa"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/httpd"
@@ -61,8 +62,8 @@ type server struct {
 	name         string
 	level        string
 	dbURL        string
-	archive      string // "", "pem", "pkcs12"
-	archivePW    string // `database archive ... password`: protects the archive instead of the passphrase
+	archive      string        // "", "pem", "pkcs12"
+	archivePW    *aaa.Password // `database archive ... password`: protects the archive instead of the passphrase; nil: none
 	issuer       string
 	lifeCert     int
 	lifeCA       int
@@ -198,13 +199,21 @@ func newFeature(sys *config.System) config.Feature {
 		s.dbURL = u
 		return nil
 	})
-	cs("database archive { pem | pkcs12 } [ password pw:WORD ]", func(c *cli.Context, s *server) error {
-		s.archive, s.archivePW = "pkcs12", c.String("pw")
+	cs("database archive { pem | pkcs12 } [ password [ type:<0-7> ] pw:WORD ]", func(c *cli.Context, s *server) error {
+		var pw *aaa.Password
+		if c.Has("pw") {
+			p, err := aaa.ParsePassword(sys, c.Int("type", 0), c.String("pw"))
+			if err != nil {
+				return err
+			}
+			pw = p
+		}
+		s.archive, s.archivePW = "pkcs12", pw
 		if c.Has("pem") {
 			s.archive = "pem"
 		}
 		if c.Negate {
-			s.archive, s.archivePW = "", ""
+			s.archive, s.archivePW = "", nil
 		}
 		return nil
 	})
@@ -362,8 +371,11 @@ func (f *Feature) Render(r *config.Renderer) {
 		if s.dbURL != "nvram:" {
 			r.Sub("database url " + s.dbURL)
 		}
-		if s.archive != "" && s.archivePW != "" {
-			r.Sub("database archive " + s.archive + " password " + s.archivePW)
+		if s.archive != "" && s.archivePW != nil {
+			// As typed ("password X") while no encryption applies, else
+			// "password 7 ..." or "password 6 ..." like the other secrets.
+			pw := s.archivePW.RenderSecret(f.sys)
+			r.Sub("database archive " + s.archive + " password " + strings.TrimPrefix(pw, "0 "))
 		} else if s.archive != "" {
 			r.Sub("database archive " + s.archive)
 		}
@@ -488,9 +500,9 @@ func (f *Feature) enable(c *cli.Context, s *server) error {
 		// database url, protected by the archive password or else the
 		// passphrase just typed.
 		c.Printf("%% Exporting Certificate Server signing certificate and keys...\n")
-		apw := s.archivePW
-		if apw == "" {
-			apw = pw
+		apw := pw
+		if s.archivePW != nil {
+			apw = s.archivePW.Plain()
 		}
 		if file, err := s.auth.WriteArchive(s.archive, apw); err != nil {
 			c.Printf("%% Failed to archive the CA key and certificate: %s\n", strings.TrimPrefix(err.Error(), "ca: "))

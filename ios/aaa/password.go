@@ -91,6 +91,14 @@ func (p *Password) Render(sys *config.System, encrypt, typ7 bool) string {
 	return "0 " + p.plain
 }
 
+// RenderSecret is Render for a stored secret the router needs in clear
+// (an archive password), as SharedSecret renders: type 6 if entered so,
+// type 7 while `service password-encryption` or `password encryption aes`
+// is on or if entered encrypted, clear text otherwise.
+func (p *Password) RenderSecret(sys *config.System) string {
+	return p.Render(sys, p.t6 != "", serviceEncryption(sys) || AESEnabled(sys))
+}
+
 // RenderType7 is Render for passwords that follow `service
 // password-encryption` only (line and username passwords).
 func (p *Password) RenderType7(sys *config.System) string {

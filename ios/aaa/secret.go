@@ -53,11 +53,16 @@ func (s *SharedSecret) Plain() string { return s.p.Plain() }
 // String hides the secret from accidental formatting.
 func (s *SharedSecret) String() string { return "aaa.SharedSecret{redacted}" }
 
-// Render is the running-config form: "0 clear", "1 <type-7 cipher>" as
-// the seeds write it, or "6 <AES>" for a password entered as type 6 while
-// AES password encryption is on (lock held).
+// Render is the running-config form (lock held): "6 <AES>" for a password
+// entered as type 6 while AES password encryption is on; "1 <type-7
+// cipher>" (the seeds' spelling: these commands take types 0 and 1) when
+// entered encrypted or while `service password-encryption` or `password
+// encryption aes` is on (issue 15 item 10: it stayed clear); "0 clear"
+// only when no encryption is configured. Type 6 is not chosen for a clear
+// password because a type-6 value loads only on the box holding the
+// master key.
 func (s *SharedSecret) Render(sys *config.System) string {
-	r := s.p.Render(sys, s.six, s.six)
+	r := s.p.Render(sys, s.six, s.six || serviceEncryption(sys) || AESEnabled(sys))
 	if r[0] == '7' {
 		return "1" + r[1:]
 	}

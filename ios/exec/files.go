@@ -201,6 +201,13 @@ func askName(c *cli.Context, q, def string) (string, error) {
 	return ans, nil
 }
 
+// holdsConfig reports whether a copy source is a rendered configuration
+// (running-config, startup-config) or an nvram file, whose copies must
+// not be readable by others (issue 15 item 10).
+func holdsConfig(src fs.Path) bool {
+	return src.Prefix == "nvram" || (src.Prefix == "system" && (src.Name == "running-config" || src.Name == "startup-config"))
+}
+
 func copyFile(c *cli.Context, sys *config.System, parse func(string) (fs.Path, error)) error {
 	src, err := parse(c.String("src"))
 	if err != nil {
@@ -242,7 +249,11 @@ func copyFile(c *cli.Context, sys *config.System, parse func(string) (fs.Path, e
 			return nil
 		}
 	}
-	if err := sys.FS.WriteFile(dst, data); err != nil {
+	write := sys.FS.WriteFile
+	if holdsConfig(src) {
+		write = sys.FS.WriteSecretFile // a rendered config holds secrets: 0600
+	}
+	if err := write(dst, data); err != nil {
 		return errors.New(fs.IOSError("writing", dst, err))
 	}
 	c.Printf("Copy in progress...C\n")

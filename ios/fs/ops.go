@@ -215,10 +215,25 @@ func (s *Store) WriteFrom(p Path, r io.Reader) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return s.writeTo(m, name, p, r)
+	return s.writeTo(m, name, p, r, m.filePerm())
 }
 
-func (s *Store) writeTo(m *mount, name string, p Path, r io.Reader) (int64, error) {
+// WriteSecretFile is WriteFile for content that holds secrets (a rendered
+// configuration): mode 0600 on every file system, not only on nvram.
+func (s *Store) WriteSecretFile(p Path, data []byte) error {
+	if d, file, ok := s.memTarget(p); ok {
+		_, err := d.write(file, bytes.NewReader(data))
+		return wrap("write", p, err)
+	}
+	m, name, err := s.writable("write", p)
+	if err != nil {
+		return err
+	}
+	_, err = s.writeTo(m, name, p, bytes.NewReader(data), 0o600)
+	return err
+}
+
+func (s *Store) writeTo(m *mount, name string, p Path, r io.Reader, perm os.FileMode) (int64, error) {
 	// Rename would also refuse to replace a directory, but after all the
 	// data has been copied and with a less helpful error.
 	if fi, err := m.root.Stat(name); err == nil && fi.IsDir() {
@@ -227,7 +242,7 @@ func (s *Store) writeTo(m *mount, name string, p Path, r io.Reader) (int64, erro
 	if free, old, limited := m.room(name); limited {
 		r = &spaceReader{r: r, left: free + old}
 	}
-	n, err := atomicWrite(m.root, parent(name), name, m.filePerm(), r)
+	n, err := atomicWrite(m.root, parent(name), name, perm, r)
 	if err == nil {
 		s.stamp(m, name)
 	}
@@ -358,7 +373,7 @@ func (s *Store) Copy(from, to Path) (int64, error) {
 		return 0, err
 	}
 	defer rc.Close()
-	return s.writeTo(dm, dname, to, rc)
+	return s.writeTo(dm, dname, to, rc, dm.filePerm())
 }
 
 // memTarget reports whether p is in a memory directory, and which.
