@@ -568,3 +568,19 @@ func TestConfigChange(t *testing.T) {
 		t.Errorf("re-registration on 2000 after the change: %q", rej)
 	}
 }
+
+// TestOverlay: `button 1o3,4` puts dn 3 and dn 4 on one line button; a
+// call to either rings it, and the phone calls out on the first free one.
+func TestOverlay(t *testing.T) {
+	cfg := append(append([]string(nil), plainConfig...), "ephone-dn 4", " number 1004", " exit",
+		"ephone 3", " button 1o3,4", " exit")
+	b := newBox(t, cfg...)
+	if out := show(b.sys, "show running-config"); !strings.Contains(out, " button 1o3,4\n") {
+		t.Fatalf("overlay button not kept:\n%s", out)
+	}
+	p1, p2, p3 := register(t, b, "000000000001"), register(t, b, "000000000002"), register(t, b, "000000000003")
+	_, ref := call(t, p1, p3, "1004")
+	p3.send(&sccp.SoftKeyEvent{Event: sccp.SoftKeyEndCall, Line: 1, CallRef: ref})
+	p1.state(sccp.CallStateOnHook)
+	call(t, p2, p3, "1003")
+}

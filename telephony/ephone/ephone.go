@@ -265,7 +265,9 @@ func (f *Feature) ephoneCommands() {
 		e.Type, e.Addon = canonType(model), addon
 		return nil
 	})
-	btn := regexp.MustCompile(`^([0-9]{1,2})[:sbfomcwx]([0-9]{1,4})$`)
+	// N:dn (s silent, b beep, f feature ring, m monitor, w watch, x
+	// expansion), and the overlays No / Nc with up to 25 DNs (N o dn,dn,...).
+	btn := regexp.MustCompile(`^([0-9]{1,2})(?:[:sbfmwx][0-9]{1,4}|[oc][0-9]{1,4}(?:,[0-9]{1,4}){0,24})$`)
 	add("button map:WORD...", func(c *cli.Context, e *Ephone) error {
 		if c.Negate {
 			e.Buttons = nil
