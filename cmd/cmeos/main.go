@@ -171,7 +171,7 @@ func run(ctx context.Context, b board.Board, cio consoleIO) error {
 					}
 				}
 			}
-			sys.Subscribe(config.TopicConsoleSpeed, applySpeed)
+			sys.Subscribe(line.TopicConsoleSpeed, "console", func(context.Context) error { applySpeed(); return nil })
 		}
 		sys.Boot(t)
 		sctx, cancel := context.WithCancel(ctx)

@@ -40,7 +40,7 @@ const (
 // installed, fetched or deleted, or an operation's status): the ephone
 // feature regenerates that phone's cnf file and the 2443 check reads the
 // new LSC.
-const TopicLSC = "capf-lsc"
+var TopicLSC = config.DeclareTopic("capf-lsc")
 
 // Authentication modes as the commands spell them (auth-mode, and the
 // ephone `cert-oper ... auth-mode`).
@@ -356,7 +356,7 @@ func newFeature(sys *config.System) config.Feature {
 		return nil
 	})
 	registerShow(f)
-	sys.Subscribe(config.TopicCertificates, func() { f.Reconcile(sys.Context()) })
+	sys.Subscribe(pki.TopicCertificates, FeatureName, f.Reconcile)
 	return f
 }
 

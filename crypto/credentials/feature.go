@@ -141,8 +141,8 @@ func newFeature(sys *config.System) config.Feature {
 			f.show(c)
 			return nil
 		}})
-	sys.Subscribe(config.TopicCertificates, func() { f.Reconcile(sys.Context()) })
-	sys.Subscribe(config.TopicKeys, func() { f.Reconcile(sys.Context()) })
+	sys.Subscribe(pki.TopicCertificates, FeatureName, f.Reconcile)
+	sys.Subscribe(config.TopicKeys, FeatureName, f.Reconcile)
 	return f
 }
 

@@ -13,7 +13,7 @@ import (
 
 // TopicErase is published by `server-security-mode erase` under
 // telephony-service (seed 004: "erase — deletes the CTL file").
-const TopicErase = config.TopicCTLErase
+var TopicErase = config.TopicCTLErase
 
 // erase deletes the CTL file: it leaves the TFTP server and its flash:
 // copy is removed. Only `regenerate` (or the next boot with ctl-client

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"cmeos/crypto/ctl"
+	"cmeos/crypto/pki"
 	"cmeos/ios/aaa"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
@@ -35,7 +36,7 @@ const FileName = ctl.CTLFileName
 // telephony service turns server-security-mode to secure on it (004:
 // "once the CTL file is generated the CTL client sets the server security
 // mode to secure").
-const TopicGenerated = config.TopicCTLGenerated
+var TopicGenerated = config.TopicCTLGenerated
 
 func init() {
 	config.Register(config.Registration{Name: FeatureName, Order: config.OrderCTLClient, New: newFeature,
@@ -185,8 +186,11 @@ func newFeature(sys *config.System) config.Feature {
 		return nil
 	})
 	registerShow(f)
-	sys.Subscribe(config.TopicCertificates, func() { f.auto(sys.Context(), false) })
-	sys.Subscribe(TopicErase, f.erase)
+	sys.Subscribe(pki.TopicCertificates, FeatureName, func(ctx context.Context) error {
+		f.auto(ctx, false)
+		return nil
+	})
+	sys.Subscribe(TopicErase, FeatureName, func(context.Context) error { f.erase(); return nil })
 	return f
 }
 

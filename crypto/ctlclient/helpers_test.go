@@ -97,7 +97,7 @@ func setCredentials(t testing.TB, sys *config.System, name string, caCert, cert 
 	p.SetCertificate(name, caCert, true)
 	p.SetCertificate(name, cert, false)
 	sys.Unlock()
-	execCmd(t, sys, "show ctl-client") // delivers the certificate event
+	sys.Flush() // the certificate event has reached its subscribers
 }
 
 // configure types lines in global configuration mode and returns the output.

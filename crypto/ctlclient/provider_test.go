@@ -18,6 +18,8 @@ import (
 	"cmeos/crypto/credentials"
 	"cmeos/crypto/ctl"
 	"cmeos/crypto/ctlprovider"
+	"cmeos/crypto/keys"
+	"cmeos/crypto/pki"
 	"cmeos/ios/config"
 	"cmeos/telephony/tftpd"
 )
@@ -43,6 +45,40 @@ func providerRouter(t *testing.T, ca *testCA) (*config.System, *x509.Certificate
 	}
 	mustContain(t, execCmd(t, sys, "show credentials"), "Credentials IP: 127.0.0.1\nCredentials PORT: 0\nTrustpoint: ctlpv\n")
 	return sys, cert, strconv.Itoa(a.(*net.TCPAddr).Port)
+}
+
+// TestBackgroundEventStartsProvider: a certificate installed by background
+// work (the SCEP poller, auto-renewal, CA rollover: here a goroutine of the
+// test) reaches the CTL provider, which starts without any console input
+// (issue 17 item 1).
+func TestBackgroundEventStartsProvider(t *testing.T) {
+	ca := newCA(t, "iosca")
+	sys := newSystem(t, "")
+	configure(t, sys, "crypto pki trustpoint ctlpv", " enrollment terminal", " rsakeypair ctlpv", " revocation-check none", " exit",
+		"credentials", " ip source-address 127.0.0.1 port 0", " trustpoint ctlpv", " ctl-service admin cisco secret 0 cisco123", " end")
+	if a := credentials.FromSystem(sys).Addr(); a != nil {
+		t.Fatalf("provider running without a certificate on %v", a)
+	}
+	cert, key := ca.issue(t, "ctlpv")
+	go func() {
+		if err := keys.FromSystem(sys).Put(&keys.Key{Label: "ctlpv", Signer: key}); err != nil {
+			t.Error(err)
+			return
+		}
+		sys.Lock()
+		p := pki.FromSystem(sys)
+		p.SetCertificate("ctlpv", ca.cert, true)
+		p.SetCertificate("ctlpv", cert, false)
+		sys.Unlock()
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for credentials.FromSystem(sys).Addr() == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("CTL provider did not start after a background certificate event:\n%s", logged(sys))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mustContain(t, logged(sys), "%CREDENTIALS-5-STARTED: CTL provider listening on 127.0.0.1:")
 }
 
 // TestRemoteCMEThroughProvider: router B's ctl-client fetches router A's

@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -27,7 +28,11 @@ import (
 
 // TopicGranted is published by the certificate server when it grants
 // requests, so that pending enrollments poll at once.
-const TopicGranted = "pki-granted"
+var TopicGranted = config.DeclareTopic("pki-granted")
+
+// TopicCertificates is published when a trustpoint's certificate (its own
+// or its CA's) changes: installed, enrolled, renewed, rolled over, removed.
+var TopicCertificates = config.DeclareTopic("certificates")
 
 // PollInterval is how often a pending enrollment asks the CA again
 // (IOS: enrollment retry period, 1 minute).
@@ -275,11 +280,12 @@ func (f *Feature) startPoller() {
 	f.poll.once.Do(func() {
 		f.poll.kick = make(chan struct{}, 1)
 		f.poll.done = make(chan struct{})
-		f.sys.Subscribe(TopicGranted, func() {
+		f.sys.Subscribe(TopicGranted, "pki", func(context.Context) error {
 			select {
 			case f.poll.kick <- struct{}{}:
 			default:
 			}
+			return nil
 		})
 		go f.pollLoop()
 	})
@@ -396,8 +402,6 @@ func (f *Feature) validate(c *cli.Context) error {
 	c.Printf("Certificate chain has 2 certificates.\nCertificate chain for %s is valid\n", name)
 	return nil
 }
-
-var _ = config.TopicCertificates
 
 // EnrollRA enrolls trustpoint name for a registration authority (the
 // certificate server in `mode ra`, lock held): it fetches and accepts the

@@ -97,7 +97,7 @@ func newFeature(sys *config.System) config.Feature {
 				if f.chains[name] != nil {
 					delete(f.chains, name)
 					f.corder = remove(f.corder, name)
-					sys.Publish(config.TopicCertificates)
+					sys.Publish(TopicCertificates)
 				}
 				return nil
 			}
@@ -175,7 +175,7 @@ func newFeature(sys *config.System) config.Feature {
 				if f.chains[name] != nil {
 					delete(f.chains, name)
 					f.corder = remove(f.corder, name)
-					sys.Publish(config.TopicCertificates)
+					sys.Publish(TopicCertificates)
 				}
 				return nil
 			}
@@ -198,7 +198,7 @@ func newFeature(sys *config.System) config.Feature {
 					return fmt.Errorf("%% Certificate %s not found.", serial)
 				}
 				ch.Entries = kept
-				sys.Publish(config.TopicCertificates)
+				sys.Publish(TopicCertificates)
 				return nil
 			}
 			e := &Entry{Serial: serial, CA: c.Has("ca")}
@@ -217,7 +217,7 @@ func newFeature(sys *config.System) config.Feature {
 	}})
 	t.Add(ModePubkey, cli.Command{Syntax: "quit", Help: help, Owner: own, Run: func(c *cli.Context) error {
 		c.Session.Exit()
-		sys.Publish(config.TopicCertificates)
+		sys.Publish(TopicCertificates)
 		return nil
 	}})
 

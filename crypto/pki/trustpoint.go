@@ -96,7 +96,7 @@ func (f *Feature) ensureChain(name string) *Chain {
 
 // SetCertificate installs a certificate in the chain of trustpoint name:
 // the CA certificate (ca) or the router's own, replacing the previous one
-// of that kind (lock held). Subscribers of config.TopicCertificates are told.
+// of that kind (lock held). Subscribers of TopicCertificates are told.
 func (f *Feature) SetCertificate(name string, c *x509.Certificate, ca bool) {
 	ch := f.ensureChain(name)
 	var kept []*Entry
@@ -111,7 +111,7 @@ func (f *Feature) SetCertificate(name string, c *x509.Certificate, ca bool) {
 	} else {
 		ch.Entries = append([]*Entry{ne}, kept...)
 	}
-	f.sys.Publish(config.TopicCertificates)
+	f.sys.Publish(TopicCertificates)
 }
 
 // CACertificate returns the decodable CA certificate of trustpoint name (lock held).

@@ -167,8 +167,8 @@ func newFeature(sys *config.System) config.Feature {
 		return nil
 	})
 	registerShow(f)
-	sys.Subscribe(config.TopicCertificates, func() { f.Reconcile(sys.Context()) })
-	sys.Subscribe(config.TopicCTLGenerated, func() { f.Reconcile(sys.Context()) })
+	sys.Subscribe(pki.TopicCertificates, FeatureName, f.Reconcile)
+	sys.Subscribe(config.TopicCTLGenerated, FeatureName, f.Reconcile)
 	return f
 }
 

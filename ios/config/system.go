@@ -123,11 +123,9 @@ type System struct {
 	ctx         context.Context
 	cancel      context.CancelFunc
 
-	// subMu guards subs and pending (events.go); separate from mu so that
-	// Publish works with or without the configuration lock held.
-	subMu   sync.Mutex
-	subs    map[string][]func()
-	pending []string
+	// events is the event dispatcher (events.go); it has its own lock so
+	// that Publish works with or without the configuration lock held.
+	events dispatcher
 }
 
 // DefaultHostname is the IOS default host name.
@@ -219,7 +217,7 @@ func (s *System) NewSession(name string, priv int, out io.Writer, in cli.Input) 
 	sess.Hostname = s.Hostname
 	sess.Lock = s.Locker()
 	sess.Changed = func(owner string) { s.featureChanged(owner, name) }
-	sess.After = s.deliver
+	sess.After = s.Flush
 	if name != "startup" {
 		sess.ConfigDone = func() { s.configured(sess, name) }
 	}
@@ -255,9 +253,10 @@ func (s *System) Start() {
 	}
 }
 
-// Close stops every service.
+// Close stops the event dispatcher and every service.
 func (s *System) Close() error {
 	s.cancel()
+	s.stopEvents()
 	var errs []error
 	for i := len(s.features) - 1; i >= 0; i-- {
 		if c, ok := s.features[i].f.(Closer); ok {
@@ -289,7 +288,7 @@ func (s *System) Load(text string, out io.Writer) int {
 			s.reconcile(f.Name)
 		}
 	}
-	s.deliver()
+	s.Flush()
 	return fails
 }
 

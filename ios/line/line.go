@@ -22,6 +22,9 @@ import (
 // ModeLine is the line configuration mode.
 const ModeLine = "config-line"
 
+// TopicConsoleSpeed is published when line con 0's `speed` changes.
+var TopicConsoleSpeed = config.DeclareTopic("console-speed")
+
 func init() {
 	config.Register(config.Registration{Name: "line", Order: config.OrderLine, New: newFeature,
 		Examples: "line con 0\n exec-timeout 30 0\n privilege level 15\n logging synchronous\n speed 115200\n" +
@@ -248,7 +251,7 @@ func newFeature(sys *config.System) config.Feature {
 		}
 		each(c, func(l *Config) { l.Speed = n })
 		if r.Kind == Con {
-			sys.Publish(config.TopicConsoleSpeed)
+			sys.Publish(TopicConsoleSpeed)
 		}
 		return nil
 	})

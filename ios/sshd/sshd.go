@@ -195,7 +195,7 @@ func newFeature(sys *config.System) config.Feature {
 		return nil
 	}})
 	registerShow(f)
-	sys.Subscribe(config.TopicKeys, func() { f.Reconcile(sys.Context()) })
+	sys.Subscribe(config.TopicKeys, "ssh", f.Reconcile)
 	return f
 }
 

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"cmeos/crypto/capf"
+	"cmeos/crypto/pki"
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/telephony/sccp"
@@ -129,11 +130,11 @@ func newFeature(sys *config.System) config.Feature {
 	f.srv = sccp.NewServer(sys.Log)
 	f.liveCommands()
 	f.signer = trustpointSigner(sys)
-	sys.Subscribe(config.TopicCertificates, f.publishCnf)
-	sys.Subscribe(config.TopicCTLGenerated, f.ctlGenerated)
+	sys.Subscribe(pki.TopicCertificates, FeatureTelephony, func(context.Context) error { f.publishCnf(); return nil })
+	sys.Subscribe(config.TopicCTLGenerated, FeatureTelephony, func(context.Context) error { f.ctlGenerated(); return nil })
 	capf.SetDirectory(sys, f)
-	sys.Subscribe(capf.TopicLSC, f.publishCnf)
-	sys.Subscribe(config.TopicCertificates, func() { f.reconcileCalls(sys.Context()) })
+	sys.Subscribe(capf.TopicLSC, FeatureTelephony, func(context.Context) error { f.publishCnf(); return nil })
+	sys.Subscribe(pki.TopicCertificates, FeatureTelephony, f.reconcileCalls)
 	return f
 }
 
