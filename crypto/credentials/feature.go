@@ -7,7 +7,6 @@
 package credentials
 
 import (
-	"cmeos/netsvc"
 	"context"
 	"crypto/subtle"
 	"crypto/tls"
@@ -27,6 +26,7 @@ import (
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/logging"
+	"cmeos/ios/service"
 )
 
 // Mode is the credentials configuration mode.
@@ -63,8 +63,11 @@ type Feature struct {
 	secret     *aaa.SharedSecret
 
 	// rmu serializes Reconcile (commands and certificate events may race).
-	rmu sync.Mutex
-	svc netsvc.Server // the listener and its connections
+	rmu  sync.Mutex
+	svc  service.Runner // the listener and its connections
+	fail *service.RateLog
+	// guard throttles wrong ctl-service admin passwords per source.
+	guard authGuard
 }
 
 // FromSystem returns the credentials feature of a System.
@@ -74,7 +77,8 @@ func FromSystem(sys *config.System) *Feature {
 }
 
 func newFeature(sys *config.System) config.Feature {
-	f := &Feature{sys: sys, port: ctlprovider.DefaultPort}
+	f := &Feature{sys: sys, port: ctlprovider.DefaultPort, fail: service.NewRateLog(sys.Log)}
+	f.svc = service.Runner{Name: "CTL provider", Facility: "CREDENTIALS", Log: sys.Log}
 	t := sys.Tree
 	t.AddMode(Mode, "(config-credentials)#", cli.ModeConfig)
 	help := map[string]string{
@@ -172,7 +176,11 @@ func (f *Feature) show(c *cli.Context) {
 	if f.addr.IsValid() {
 		ip = f.addr.String()
 	}
-	c.Printf("\nCredentials IP: %s\nCredentials PORT: %d\nTrustpoint: %s\n", ip, f.port, f.trustpoint)
+	port := f.port
+	if a, ok := f.svc.Addr().(*net.TCPAddr); ok {
+		port = a.Port // the bound port (port 0 picks one)
+	}
+	c.Printf("\nCredentials IP: %s\nCredentials PORT: %d\nTrustpoint: %s\n", ip, port, f.trustpoint)
 }
 
 // Addr returns the address the provider listens on, or nil.
@@ -204,12 +212,16 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 	why := f.reason()
 	addr := net.JoinHostPort(f.addr.String(), strconv.Itoa(f.port))
 	f.sys.Unlock()
-	return f.svc.Reconcile(ctx, addr, why, f.handle, f.sys.Log, "CREDENTIALS", "CTL provider")
+	if why != "" {
+		f.svc.Down(why)
+		return nil
+	}
+	return f.svc.Up(ctx, service.Config{Addr: addr, TLS: f.tlsConfig, Handle: f.handle})
 }
 
 // Close stops the service.
 func (f *Feature) Close() error {
-	f.svc.Stop()
+	f.svc.Close()
 	return nil
 }
 
@@ -237,22 +249,12 @@ func (f *Feature) tlsConfig() (*tls.Config, error) {
 	}, nil
 }
 
-func (f *Feature) handle(ctx context.Context, nc net.Conn) {
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	peer := nc.RemoteAddr().String()
-	if h, _, err := net.SplitHostPort(peer); err == nil {
-		peer = h
-	}
-	cfg, err := f.tlsConfig()
-	if err != nil {
-		return
-	}
-	tc := tls.Server(nc, cfg)
-	if err := tc.HandshakeContext(ctx); err != nil {
-		f.sys.Log.Logf(logging.Warnings, "CREDENTIALS", "TLS_FAILED", "TLS handshake with CTL client %s failed", peer)
-		return
-	}
+// handle serves one CTL client on a connection whose TLS handshake the
+// service runner has done (under its handshake deadline).
+func (f *Feature) handle(ctx context.Context, tc net.Conn) {
+	tc.SetDeadline(time.Now().Add(connTimeout))
+	src := peerAddr(tc)
+	peer := src.String()
 	reply := func(status uint8, creds []ctlprovider.Credential) {
 		b, err := ctlprovider.MarshalResponse(status, creds)
 		if err == nil {
@@ -269,6 +271,16 @@ func (f *Feature) handle(ctx context.Context, nc net.Conn) {
 		reply(ctlprovider.StatusBadRequest, nil)
 		return
 	}
+	if wait, locked := f.guard.check(src, time.Now()); locked {
+		reply(ctlprovider.StatusAuthFailed, nil) // no password is checked while locked out
+		return
+	} else if wait > 0 {
+		select { // the delay earned by the source's last failures
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
 	f.sys.Lock()
 	ok := f.admin != "" && f.secret != nil &&
 		subtle.ConstantTimeCompare([]byte(user), []byte(f.admin)) == 1 &&
@@ -280,11 +292,16 @@ func (f *Feature) handle(ctx context.Context, nc net.Conn) {
 	f.sys.Unlock()
 	switch {
 	case !ok:
-		f.sys.Log.Logf(logging.Warnings, "CREDENTIALS", "AUTH_FAILED", "CTL client %s failed authentication", peer)
+		f.fail.Logf(logging.Warnings, "CREDENTIALS", "AUTH_FAILED", "CTL client %s failed authentication", peer)
+		if f.guard.failed(src, time.Now()) {
+			f.sys.Log.Logf(logging.Warnings, "CREDENTIALS", "AUTH_LOCKOUT", "CTL client %s locked out for %d seconds after %d failed authentications",
+				peer, int(lockoutTime/time.Second), lockoutAfter)
+		}
 		reply(ctlprovider.StatusAuthFailed, nil)
 	case len(creds) == 0:
 		reply(ctlprovider.StatusUnavailable, nil)
 	default:
+		f.guard.succeeded(src)
 		f.sys.Log.Logf(logging.Informational, "CREDENTIALS", "SENT", "Credentials sent to CTL client %s", peer)
 		reply(ctlprovider.StatusOK, creds)
 	}

@@ -38,7 +38,7 @@ type plan struct {
 	signer       crypto.Signer
 	sast1Name    string
 	records      []ctl.Record
-	remotes      []*Server
+	remotes      []Server // copies: asked with the lock released
 	clientTLS    *tls.Config
 }
 
@@ -94,7 +94,7 @@ func (f *Feature) prepare() (*plan, error) {
 	}
 	for _, s := range f.servers {
 		if s.User != "" {
-			pl.remotes = append(pl.remotes, s)
+			pl.remotes = append(pl.remotes, *s)
 			continue
 		}
 		c, err := certOf(s.Trustpoint)
@@ -180,6 +180,29 @@ func (pl *plan) fetchRemote(ctx context.Context) error {
 	return nil
 }
 
+// sameConfig reports whether plan b, prepared after pl's remote providers
+// were asked, was made from the same certificates, signer and providers.
+func (pl *plan) sameConfig(b *plan) bool {
+	if !pl.sast1.Equal(b.sast1) || !pl.sast2.Equal(b.sast2) || len(pl.remotes) != len(b.remotes) {
+		return false
+	}
+	for i := range pl.remotes {
+		if pl.remotes[i] != b.remotes[i] {
+			return false
+		}
+	}
+	// b's records are the local ones; pl's start with the same ones.
+	if len(b.records) > len(pl.records) {
+		return false
+	}
+	for i, r := range b.records {
+		if r.Role != pl.records[i].Role || !bytes.Equal(r.Certificate, pl.records[i].Certificate) {
+			return false
+		}
+	}
+	return true
+}
+
 // sign builds the CTL file.
 func (pl *plan) sign(now func() time.Time) ([]byte, error) {
 	file := &ctl.File{Records: pl.records}
@@ -253,8 +276,11 @@ func (f *Feature) withdraw() {
 	f.sys.Log.Logf(logging.Notifications, "CTL_CLIENT", "WITHDRAWN", "%s withdrawn from the TFTP server", FileName)
 }
 
-// regenerate is the `regenerate` command: a new CTL file now. The lock is
-// held, also while remote providers are asked (bounded by their timeout).
+// regenerate is the `regenerate` command: a new CTL file now. What it
+// needs is collected under the configuration lock, remote providers are
+// asked with the lock released (each bounded by its timeout), and the new
+// file is put in service under the lock again, if the configuration it was
+// built from still holds.
 func (f *Feature) regenerate(c *cli.Context) error {
 	if f.sys.IsLoading() {
 		return nil // an action, not configuration
@@ -263,8 +289,16 @@ func (f *Feature) regenerate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := pl.fetchRemote(f.sys.Context()); err != nil {
-		return err
+	if len(pl.remotes) > 0 {
+		c.Unlocked(func() { err = pl.fetchRemote(f.sys.Context()) })
+		if err != nil {
+			return err
+		}
+		if again, perr := f.prepare(); perr != nil {
+			return perr
+		} else if !pl.sameConfig(again) {
+			return errors.New("% The CTL client configuration changed during regenerate; regenerate again.")
+		}
 	}
 	b, err := pl.sign(f.sys.Now)
 	if err != nil {

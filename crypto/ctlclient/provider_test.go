@@ -43,8 +43,10 @@ func providerRouter(t *testing.T, ca *testCA) (*config.System, *x509.Certificate
 	if a == nil {
 		t.Fatalf("CTL provider not running:\n%s", logged(sys))
 	}
-	mustContain(t, execCmd(t, sys, "show credentials"), "Credentials IP: 127.0.0.1\nCredentials PORT: 0\nTrustpoint: ctlpv\n")
-	return sys, cert, strconv.Itoa(a.(*net.TCPAddr).Port)
+	port := strconv.Itoa(a.(*net.TCPAddr).Port)
+	// `port 0` picks a free port; show credentials tells which (issue 15 item 12).
+	mustContain(t, execCmd(t, sys, "show credentials"), "Credentials IP: 127.0.0.1\nCredentials PORT: "+port+"\nTrustpoint: ctlpv\n")
+	return sys, cert, port
 }
 
 // TestBackgroundEventStartsProvider: a certificate installed by background

@@ -27,7 +27,6 @@ package tvs
 
 import (
 	"bytes"
-	"cmeos/netsvc"
 	"context"
 	"crypto"
 	"crypto/sha1"
@@ -50,6 +49,7 @@ import (
 	"cmeos/ios/config"
 	"cmeos/ios/fs"
 	"cmeos/ios/logging"
+	"cmeos/ios/service"
 )
 
 // Mode is the tvs configuration mode.
@@ -87,8 +87,8 @@ type Feature struct {
 	served     []string // names the ITL is published under
 	lastITLErr string
 
-	rmu sync.Mutex    // serializes Reconcile
-	svc netsvc.Server // the listener and its connections
+	rmu sync.Mutex     // serializes Reconcile
+	svc service.Runner // the listener and its connections
 	// mu guards valid and invalid, the VERIFY_RESPONSEs sent by status.
 	mu             sync.Mutex
 	valid, invalid int
@@ -102,6 +102,7 @@ func FromSystem(sys *config.System) *Feature {
 
 func newFeature(sys *config.System) config.Feature {
 	f := &Feature{sys: sys, port: DefaultPort}
+	f.svc = service.Runner{Name: "TVS", Facility: "TVS", Log: sys.Log}
 	t := sys.Tree
 	t.AddMode(Mode, "(config-tvs)#", cli.ModeConfig)
 	help := map[string]string{
@@ -360,12 +361,16 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 	}
 	addr := net.JoinHostPort(f.addr.String(), strconv.Itoa(f.port))
 	f.sys.Unlock()
-	return f.svc.Reconcile(ctx, addr, why, f.handle, f.sys.Log, "TVS", "TVS")
+	if why != "" {
+		f.svc.Down(why)
+		return nil
+	}
+	return f.svc.Up(ctx, service.Config{Addr: addr, TLS: f.tlsConfig, Handle: f.handle})
 }
 
 // Close stops the service.
 func (f *Feature) Close() error {
-	f.svc.Stop()
+	f.svc.Close()
 	return nil
 }
 
@@ -405,20 +410,23 @@ func (f *Feature) known() map[[sha1.Size]byte][]ctl.Role {
 	return m
 }
 
-func (f *Feature) handle(ctx context.Context, nc net.Conn) {
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+// tlsConfig is the server side of a TVS handshake, built per connection so
+// that a new trustpoint certificate is used at once.
+func (f *Feature) tlsConfig() (*tls.Config, error) {
 	f.sys.Lock()
 	cert, key, ok := pki.FromSystem(f.sys).Credentials(f.trustpoint)
 	f.sys.Unlock()
 	if !ok {
-		return
+		return nil, errors.New("no credentials")
 	}
-	tc := tls.Server(nc, &tls.Config{MinVersion: tls.VersionTLS12,
-		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}}})
-	if err := tc.HandshakeContext(ctx); err != nil {
-		return
-	}
+	return &tls.Config{MinVersion: tls.VersionTLS12,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}}}, nil
+}
+
+// handle answers one VERIFY_REQUEST on a connection whose TLS handshake
+// the service runner has done.
+func (f *Feature) handle(ctx context.Context, tc net.Conn) {
+	tc.SetDeadline(time.Now().Add(10 * time.Second))
 	req, err := ReadMessage(tc)
 	if err != nil || req.Command != CmdVerifyRequest {
 		return // tvsd drops what it does not understand

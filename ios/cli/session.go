@@ -407,6 +407,11 @@ func (c *Context) unlocked(f func()) {
 	f()
 }
 
+// Unlocked runs f with the configuration lock released: a command does its
+// network I/O in f (never under the lock). What the command read before
+// may have changed when f returns: re-check it.
+func (c *Context) Unlocked(f func()) { c.unlocked(f) }
+
 // Ask prints a prompt and reads one answer line. The configuration lock is
 // released while waiting: re-check state after asking.
 func (c *Context) Ask(prompt string) (ans string, err error) {
