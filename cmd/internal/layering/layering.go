@@ -53,9 +53,6 @@ var rank = map[string]int{
 	"ios":       2,
 	"drivers":   1,
 	"board":     1,
-	// netsvc holds listener helpers being folded into the service runner
-	// of ios/ (issue 17 item 2); at the ios level until it is gone.
-	"netsvc": 2,
 }
 
 // layer returns the top-level directory of a cmeos package ("crypto" for
