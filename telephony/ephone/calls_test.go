@@ -584,3 +584,27 @@ func TestOverlay(t *testing.T) {
 	p1.state(sccp.CallStateOnHook)
 	call(t, p2, p3, "1003")
 }
+
+// TestSpeedDial: ephone speed-dial lines become speed-dial buttons after
+// the line buttons, SpeedDialStat names them, and pressing one calls.
+func TestSpeedDial(t *testing.T) {
+	cfg := append(append([]string(nil), plainConfig...), "ephone 1", " speed-dial 2 1003 label Carol desk", " exit")
+	b := newBox(t, cfg...)
+	if out := show(b.sys, "show running-config"); !strings.Contains(out, " button 1:1\n speed-dial 2 1003 label Carol desk\n") {
+		t.Fatalf("speed-dial not rendered:\n%s", out)
+	}
+	p1, p3 := register(t, b, "000000000001"), register(t, b, "000000000003")
+	p1.send(&sccp.ButtonTemplateReq{})
+	bt := p1.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.ButtonTemplate); return ok }, "ButtonTemplate").(*sccp.ButtonTemplate)
+	if len(bt.Buttons) != 2 || bt.Buttons[1] != (sccp.Button{Instance: 1, Type: sccp.StimulusSpeedDial}) {
+		t.Errorf("button template %+v", bt.Buttons)
+	}
+	p1.send(&sccp.SpeedDialStatReq{Index: 1})
+	sd := p1.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.SpeedDialStat); return ok }, "SpeedDialStat").(*sccp.SpeedDialStat)
+	if sd.Number != "1003" || sd.Name != "Carol desk" {
+		t.Errorf("SpeedDialStat %+v", sd)
+	}
+	p1.send(&sccp.StimulusMessage{Stimulus: sccp.StimulusSpeedDial, StimulusInstance: 1})
+	p3.state(sccp.CallStateRingIn)
+	p1.state(sccp.CallStateRingOut)
+}

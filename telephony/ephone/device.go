@@ -34,13 +34,13 @@ func (p *phone) Handle(m sccp.Message) {
 	case *sccp.SoftKeySetReq:
 		p.send(softKeySets())
 	case *sccp.ConfigStatReq:
-		p.send(&sccp.ConfigStat{DeviceName: p.name, Instance: 1, NumberLines: uint32(len(p.lines))})
+		p.send(&sccp.ConfigStat{DeviceName: p.name, Instance: 1, NumberLines: uint32(len(p.lines)), NumberSpeedDials: uint32(len(p.speedDials))})
 	case *sccp.LineStatReq:
 		p.send(p.lineStat(int(m.Line)))
 	case *sccp.ForwardStatReq:
 		p.send(p.forwardStat(int(m.Line)))
 	case *sccp.SpeedDialStatReq:
-		p.send(&sccp.SpeedDialStat{Index: m.Index})
+		p.send(p.speedDialStat(m.Index))
 	case *sccp.RegisterAvailableLines:
 		p.availLines = int(min(m.MaxLines, uint32(len(p.lines))))
 	case *sccp.TimeDateReq:
@@ -65,6 +65,13 @@ func (p *phone) Handle(m sccp.Message) {
 	case *sccp.EnblocCall:
 		x.enbloc(p, int(m.Line), m.CalledParty)
 	case *sccp.StimulusMessage:
+		if s, ok := p.speedDial(int(m.StimulusInstance)); ok && m.Stimulus == sccp.StimulusSpeedDial {
+			if p.activeLeg() == nil {
+				p.send(&sccp.SetSpeakerMode{Mode: sccp.ModeOn})
+			}
+			x.enbloc(p, 0, s.Number)
+			return
+		}
 		x.stimulus(p, m.Stimulus, int(m.StimulusInstance))
 	case *sccp.SoftKeyEvent:
 		if m.Event == sccp.SoftKeyNewCall {
@@ -146,6 +153,11 @@ func (p *phone) buttonTemplate() *sccp.ButtonTemplate {
 			}
 		}
 		bt.Buttons = append(bt.Buttons, b)
+	}
+	for i := range p.speedDials {
+		if len(bt.Buttons) < sccp.MaxButtons {
+			bt.Buttons = append(bt.Buttons, sccp.Button{Instance: uint8(i + 1), Type: sccp.StimulusSpeedDial})
+		}
 	}
 	return bt
 }

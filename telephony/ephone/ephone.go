@@ -463,6 +463,7 @@ func (b ephoneBlock) Render(r *config.Renderer) {
 		if len(e.Buttons) > 0 {
 			r.Sub("button " + strings.Join(e.Buttons, " "))
 		}
+		renderSpeedDials(r, e)
 		if e.Description != "" {
 			r.Sub("description " + e.Description)
 		}

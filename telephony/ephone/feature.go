@@ -125,6 +125,7 @@ func newFeature(sys *config.System) config.Feature {
 	f.dnCommands()
 	f.huntCommands()
 	f.ephoneCommands()
+	f.speedDialCommands()
 	f.showCommands()
 	f.x = newExchange(sys.Log, sys.Now)
 	f.srv = sccp.NewServer(sys.Log)
@@ -582,6 +583,7 @@ func (f *Feature) snapshotLocked() Snapshot {
 	for k, e := range f.ephones {
 		c := *e
 		c.Buttons = append([]string(nil), e.Buttons...)
+		c.SpeedDials = append([]SpeedDial(nil), e.SpeedDials...)
 		sn.Ephones[k] = c
 	}
 	return sn

@@ -96,6 +96,7 @@ type Ephone struct {
 	Type           string
 	Addon          string
 	Buttons        []string // "1:1"
+	SpeedDials     []SpeedDial
 	Security       SecurityMode
 	CapfIPInCnf    bool
 	CapfAuthStr    string
@@ -108,6 +109,13 @@ type Ephone struct {
 	Description    string
 	User           string        // ephone `username NAME password ...`
 	Password       *aaa.Password // that user's password (CME password policy applies)
+}
+
+// SpeedDial is one ephone `speed-dial TAG NUMBER [label TEXT]`.
+type SpeedDial struct {
+	Tag    int
+	Number string
+	Label  string
 }
 
 // MACHex returns the MAC as 12 upper-case hex digits (SEP name).

@@ -91,6 +91,7 @@ type phone struct {
 	registered  time.Time
 	caps        []uint32
 	lines       []*line
+	speedDials  []SpeedDial
 	availLines  int
 	legs        []*leg
 	lastDialled string
@@ -297,6 +298,7 @@ func (x *exchange) register(st station, reg *sccp.Register, peer *x509.Certifica
 	}
 	p.lines = linesOf(parseButtons(e.Buttons))
 	p.availLines = len(p.lines)
+	p.speedDials = e.SpeedDials
 	x.phones[mac] = p
 	x.log.Logf(logging.Informational, "IPPHONE", "REGISTER", "ephone-%d:%s IP:%s Socket:%d DeviceType:Phone has registered.",
 		p.tag, p.name, p.ip, p.socket)
