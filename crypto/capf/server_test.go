@@ -118,7 +118,9 @@ func bootBox(t *testing.T, root string, first bool, extra ...string) *box {
 	t.Cleanup(func() { sys.Close() })
 	b := &box{sys: sys, f: FromSystem(sys), root: root, phones: &testPhones{list: []Phone{
 		{Tag: 1, MAC: mac1, AuthString: "2734"}, {Tag: 2, MAC: mac2}}}}
-	b.f.minute = 50 * time.Millisecond
+	// keygen-timeout minutes pass as seconds (the default 30 leaves a
+	// loaded machine time for RSA 2048 keys under -race).
+	b.f.minute = time.Second
 	sys.Lock()
 	SetDirectory(sys, b.phones)
 	sys.Unlock()
@@ -578,6 +580,7 @@ func TestFetchAndDelete(t *testing.T) {
 
 func TestKeygenTimeout(t *testing.T) {
 	b := newBox(t, " auth-mode null-string", " keygen-retry 2", " keygen-timeout 1")
+	b.set(func() { b.f.minute = 50 * time.Millisecond })
 	start := time.Now()
 	p := &phone{device: dev1, password: str(""), silentKeyGen: true}
 	r, err := p.run(t, b.addr, b.capf)
@@ -594,6 +597,7 @@ func TestKeygenTimeout(t *testing.T) {
 		t.Errorf("status %q", st)
 	}
 	// Other sessions go on.
+	b.set(func() { b.f.minute = time.Second })
 	console(t, b.sys, "capf-server", " no keygen-timeout")
 	q := &phone{device: dev2, password: str("")}
 	if r, err := q.run(t, b.addr, b.capf); err != nil || r != ReasonUpdateCertificate {

@@ -101,6 +101,37 @@ type Client struct {
 	// Source, if set, is the local address to connect from (load mode
 	// spreads phones over 127.0.0.0/8 as over a LAN's addresses).
 	Source net.IP
+	// Retries and RetryInterval are RunWithRetry's: a phone retries a
+	// failed certificate operation 3 more times at 30-second intervals
+	// (seed 000, not configurable on the phone); zero values mean those.
+	Retries       int
+	RetryInterval time.Duration
+}
+
+// RunWithRetry is Run as a phone does it: on a communication failure
+// (no connection, TLS or protocol error) it tries again up to Retries more
+// times, RetryInterval apart. A session that ended with END_SESSION is
+// not retried, whatever its reason. It returns the last attempt's result
+// and the number of attempts.
+func (c *Client) RunWithRetry(ctx context.Context, addr string) (*Result, int, error) {
+	retries, every := c.Retries, c.RetryInterval
+	if retries == 0 {
+		retries = 3
+	}
+	if every == 0 {
+		every = 30 * time.Second
+	}
+	for attempt := 1; ; attempt++ {
+		res, err := c.Run(ctx, addr)
+		if err == nil || attempt > retries {
+			return res, attempt, err
+		}
+		select {
+		case <-time.After(every):
+		case <-ctx.Done():
+			return res, attempt, ctx.Err()
+		}
+	}
 }
 
 // Result is what a session did.

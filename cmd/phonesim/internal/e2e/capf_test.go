@@ -7,7 +7,9 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -229,5 +231,48 @@ func checkLSCProfile(t *testing.T, lsc, ca *x509.Certificate, device string) {
 	}
 	if lsc.SignatureAlgorithm != x509.SHA256WithRSA {
 		t.Errorf("%s: signed with %v", device, lsc.SignatureAlgorithm)
+	}
+}
+
+// TestCAPFPhoneRetries is seed 000's phone behaviour against the box: a
+// phone whose CAPF server is down retries three more times at a fixed
+// interval and gets its LSC once the server is back within them; with the
+// server down throughout it gives up after four attempts.
+func TestCAPFPhoneRetries(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	sys := config.New(config.Options{FS: configtest.NewStore(t)})
+	t.Cleanup(func() { sys.Close() })
+	boxcapf.FromSystem(sys).SetListenPort(port)
+	sys.Start()
+	out := seedConsole(sys, "hostname cme", "ip domain-name example.com",
+		"crypto key generate rsa label cme_root modulus 1024",
+		"crypto pki server cme_root", " database url nvram:", " grant auto", " no shutdown|Secret123|Secret123", " exit",
+		"crypto pki trustpoint cmeserver", " enrollment selfsigned", " rsakeypair cmeserver 1024", " exit",
+		"crypto pki enroll cmeserver|no|yes",
+		"telephony-service", " max-ephones 2", " exit",
+		"ephone 1", " mac-address 0012.4302.A7CC", " type 7970", " cert-oper upgrade auth-mode null-string", " exit",
+		"capf-server", " cert-enroll-trustpoint cme_root password 0 x8oWiet", " trustpoint-label cmeserver",
+		" source-addr 127.0.0.1", " shutdown", " exit")
+	if strings.Contains(out, "% Invalid") || strings.Contains(out, "% Incomplete") {
+		t.Fatalf("configuration:\n%s", out)
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	c := &capf.Client{Device: "SEP00124302A7CC", RetryInterval: 300 * time.Millisecond, Timeout: 10 * time.Second}
+	start := time.Now()
+	if res, n, err := c.RunWithRetry(t.Context(), addr); err == nil || n != 4 || res != nil {
+		t.Fatalf("server down: %d attempts, %v", n, err)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("gave up after %v, before three intervals", d)
+	}
+	time.AfterFunc(450*time.Millisecond, func() { seedConsole(sys, "capf-server", " no shutdown", " exit") })
+	res, n, err := c.RunWithRetry(t.Context(), addr)
+	if err != nil || res.LSC == nil || n < 2 || n > 4 {
+		t.Fatalf("server back: %+v after %d attempts, %v", res, n, err)
 	}
 }
