@@ -145,15 +145,20 @@ func (f *Feature) readImport(im *Import) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, errors.New(fs.IOSError("opening", path, err))
 	}
-	der := b
-	if blk, _ := pem.Decode(b); blk != nil {
-		der = blk.Bytes
-	}
-	c, err := x509.ParseCertificate(der)
+	c, err := parseImport(b)
 	if err != nil {
 		return nil, fmt.Errorf("%% %s is not a certificate in PEM or DER format.", im.URL)
 	}
 	return c, nil
+}
+
+// parseImport decodes an imported certificate file: PEM or DER.
+func parseImport(b []byte) (*x509.Certificate, error) {
+	der := b
+	if blk, _ := pem.Decode(b); blk != nil {
+		der = blk.Bytes
+	}
+	return x509.ParseCertificate(der)
 }
 
 // fetchRemote asks each remote CME router's CTL provider for its

@@ -156,17 +156,27 @@ func SCEPRequest(ctx context.Context, enrollment string, ca *x509.Certificate, c
 	if err != nil {
 		return nil, err
 	}
+	return parseCertRep(b, ca, msg.TransactionID, signer, key)
+}
+
+// parseCertRep reads the CA's (or an upstream CA's, for the RA) answer to
+// the request of transaction tid, decrypting an issued certificate with
+// key. The body comes from the network: it is fuzzed (FuzzCertRep).
+func parseCertRep(b []byte, ca *x509.Certificate, tid scep.TransactionID, signer *x509.Certificate, key crypto.Signer) (*EnrollResult, error) {
 	rep, err := scep.ParsePKIMessage(b, scep.WithCACerts([]*x509.Certificate{ca}))
 	if err != nil {
 		return nil, fmt.Errorf("bad CertRep: %w", err)
 	}
-	if rep.CertRepMessage == nil || rep.TransactionID != msg.TransactionID {
+	if rep.CertRepMessage == nil || rep.TransactionID != tid {
 		return nil, errors.New("CertRep does not answer the request")
 	}
 	res := &EnrollResult{Status: rep.PKIStatus, Fail: rep.FailInfo}
 	if rep.PKIStatus == scep.SUCCESS {
 		if err := rep.DecryptPKIEnvelope(signer, key); err != nil {
 			return nil, fmt.Errorf("decrypt CertRep: %w", err)
+		}
+		if rep.Certificate == nil {
+			return nil, errors.New("CertRep SUCCESS without a certificate")
 		}
 		res.Cert = rep.Certificate
 	}

@@ -15,12 +15,16 @@ const MaxFetch = 16 << 20
 // Fetch downloads name from the TFTP server at addr (host:port), as a
 // phone fetches CTLFile.tlv, ITLFile.tlv and SEP<MAC>.cnf.xml.sgn.
 func Fetch(addr, name string) ([]byte, error) {
+	return fetch(addr, name, 2*time.Second, 3)
+}
+
+func fetch(addr, name string, timeout time.Duration, retries int) ([]byte, error) {
 	c, err := tftp.NewClient(addr)
 	if err != nil {
 		return nil, err
 	}
-	c.SetTimeout(2 * time.Second)
-	c.SetRetries(3)
+	c.SetTimeout(timeout)
+	c.SetRetries(retries)
 	wt, err := c.Receive(name, "octet")
 	if err != nil {
 		return nil, fmt.Errorf("tftp %s: %w", name, err)
