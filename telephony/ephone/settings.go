@@ -296,7 +296,7 @@ func (f *Feature) settingsCommands() {
 		s.Dialplans = keep
 		return nil
 	})
-	add("sdspfarm { units n:<0-5> | transcode sessions sessions:<0-128> | tag tag:<1-5> device:WORD }", func(c *cli.Context, s *Settings) error {
+	add("sdspfarm { units n:<0-5> | transcode sessions sessions:<0-128> | tag tagn:<1-5> device:WORD }", func(c *cli.Context, s *Settings) error {
 		switch {
 		case c.Has("units"):
 			s.SDSPFarmUnits = -1
@@ -311,12 +311,12 @@ func (f *Feature) settingsCommands() {
 		default:
 			var keep []SDSPFarmTag
 			for _, o := range s.SDSPFarmTags {
-				if o.Tag != c.Int("tag", 0) {
+				if o.Tag != c.Int("tagn", 0) {
 					keep = append(keep, o)
 				}
 			}
 			if !c.Negate {
-				keep = append(keep, SDSPFarmTag{c.Int("tag", 0), c.String("device")})
+				keep = append(keep, SDSPFarmTag{c.Int("tagn", 0), c.String("device")})
 			}
 			s.SDSPFarmTags = keep
 		}
