@@ -1,7 +1,6 @@
 package tftpd
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,11 +9,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/pin/tftp/v3"
-	"golang.org/x/sys/unix"
 
 	"cmeos/ios/logging"
 )
@@ -25,7 +22,15 @@ const (
 	DefaultTimeout      = 3 * time.Second // per round trip (RFC 1350 retransmission)
 	DefaultRetries      = 5
 	DefaultMaxTransfers = 64
-	MaxNameLen          = 255
+	// DefaultMaxPerSource is how many of the transfer slots one source
+	// address may hold at once (a phone loads its files one at a time).
+	DefaultMaxPerSource = 4
+	// DefaultFirstAckTimeout is how long a transfer holds its slot before
+	// its first data block is acknowledged; a transfer that times out is
+	// abandoned at its next step, so unacknowledged RRQs cannot keep the
+	// slots for the whole retransmission schedule (~17 s).
+	DefaultFirstAckTimeout = 5 * time.Second
+	MaxNameLen             = 255
 )
 
 // Source is where a Server finds the files it serves. Open is given a name
@@ -43,6 +48,9 @@ type Config struct {
 	Timeout      time.Duration // wait for each ACK before retransmitting (default 3 s)
 	Retries      int           // transmissions of one packet before the transfer is abandoned (default 5)
 	MaxTransfers int           // concurrent read transfers (default 64); more are refused
+	MaxPerSource int           // of which from one source address (default 4)
+	// FirstAckTimeout bounds the wait for the first ACK (default 5 s).
+	FirstAckTimeout time.Duration
 	// Log, if set, receives one line per refused or failed request (never file contents).
 	Log func(format string, args ...any)
 }
@@ -72,10 +80,14 @@ type Server struct {
 	readRequests, completed, notFound, badNames, writeRefused, busy, failed, malformed, bytesSent atomic.Uint64
 	active                                                                                        atomic.Int64
 
-	mu       sync.Mutex // guards lastFail, conn, done
+	mu       sync.Mutex // guards lastFail, conn, done, perSrc
 	lastFail string
-	conn     *net.UDPConn
-	done     chan struct{}
+	perSrc   map[string]int // slots held per source address
+	// lingering counts transfers whose slot was given back at the first-ACK
+	// timeout but whose library goroutine still waits out its retries.
+	lingering atomic.Int64
+	conn      *net.UDPConn
+	done      chan struct{}
 }
 
 // New validates cfg and returns a Server that is not yet listening.
@@ -95,7 +107,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxTransfers == 0 {
 		cfg.MaxTransfers = DefaultMaxTransfers
 	}
-	s := &Server{cfg: cfg}
+	if cfg.MaxPerSource <= 0 {
+		cfg.MaxPerSource = DefaultMaxPerSource
+	}
+	if cfg.FirstAckTimeout <= 0 {
+		cfg.FirstAckTimeout = DefaultFirstAckTimeout
+	}
+	s := &Server{cfg: cfg, perSrc: map[string]int{}}
 	s.srv = tftp.NewServer(s.read, s.write)
 	s.srv.SetTimeout(cfg.Timeout)
 	s.srv.SetRetries(cfg.Retries)
@@ -106,20 +124,9 @@ func New(cfg Config) (*Server, error) {
 // Listen binds the UDP address ("127.0.0.1:0", ":69") and serves it in a
 // goroutine until Close. It returns the bound address.
 func (s *Server) Listen(addr string) (*net.UDPAddr, error) {
-	// SO_REUSEPORT: a second System in the same process (tests, a reload
-	// racing the old server's shutdown) can bind the port too instead of
-	// failing; cmeos is the only program on the board.
-	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) {
-			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
-	pc, err := lc.ListenPacket(context.Background(), "udp4", addr)
+	// A plain bind (no SO_REUSEPORT): an old server can never race its
+	// replacement for the port's datagrams.
+	pc, err := net.ListenPacket("udp4", addr)
 	if err != nil {
 		return nil, fmt.Errorf("tftpd: %w", err)
 	}
@@ -222,13 +229,13 @@ func (s *Server) read(name string, rf io.ReaderFrom) error {
 		s.logf("refused read of %q from %s (bad file name)", sanitize(name), peer)
 		return errAccess
 	}
-	if n := s.active.Add(1); n > int64(s.cfg.MaxTransfers) {
-		s.active.Add(-1)
+	sl, ok := s.takeSlot(peer)
+	if !ok {
 		s.busy.Add(1)
 		s.fail("too many transfers")
 		return errBusy
 	}
-	defer s.active.Add(-1)
+	defer sl.release()
 	r, size, err := s.cfg.Files.Open(clean)
 	if err != nil {
 		s.notFound.Add(1)
@@ -240,7 +247,7 @@ func (s *Server) read(name string, rf io.ReaderFrom) error {
 	if ot, ok := rf.(tftp.OutgoingTransfer); ok {
 		ot.SetSize(size)
 	}
-	n, err := rf.ReadFrom(r)
+	n, err := rf.ReadFrom(sl.watch(r))
 	s.bytesSent.Add(uint64(n))
 	if err != nil {
 		s.failed.Add(1)
@@ -280,3 +287,99 @@ func sanitize(s string) string {
 	}
 	return logging.Escape(s)
 }
+
+// slot is one transfer's hold on the transfer slots.
+type slot struct {
+	s    *Server
+	peer string
+	// mu guards the fields below.
+	mu        sync.Mutex
+	reads     int  // Reads of the file so far; the second means block 1 was acknowledged
+	released  bool // the slot was given back
+	expired   bool // given back at the first-ACK timeout: the transfer is abandoned
+	timer     *time.Timer
+	lingering bool
+}
+
+// errFirstAck abandons a transfer whose first block was not acknowledged in time.
+var errFirstAck = errors.New("no acknowledgement of the first block")
+
+// takeSlot holds a transfer slot for peer, within MaxTransfers in all and
+// MaxPerSource per address; transfers still waiting out their retries
+// after a first-ACK timeout are bounded to MaxTransfers more.
+func (s *Server) takeSlot(peer string) (*slot, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.active.Load() >= int64(s.cfg.MaxTransfers) || s.perSrc[peer] >= s.cfg.MaxPerSource ||
+		s.lingering.Load() >= int64(s.cfg.MaxTransfers) {
+		return nil, false
+	}
+	s.active.Add(1)
+	s.perSrc[peer]++
+	sl := &slot{s: s, peer: peer}
+	sl.timer = time.AfterFunc(s.cfg.FirstAckTimeout, sl.expire)
+	return sl, true
+}
+
+func (sl *slot) giveBack() {
+	s := sl.s
+	s.mu.Lock()
+	s.active.Add(-1)
+	if s.perSrc[sl.peer]--; s.perSrc[sl.peer] <= 0 {
+		delete(s.perSrc, sl.peer)
+	}
+	s.mu.Unlock()
+}
+
+// expire gives the slot back when block 1 is still unacknowledged.
+func (sl *slot) expire() {
+	sl.mu.Lock()
+	if sl.released || sl.reads >= 2 {
+		sl.mu.Unlock()
+		return
+	}
+	sl.released, sl.expired, sl.lingering = true, true, true
+	sl.mu.Unlock()
+	sl.s.lingering.Add(1)
+	sl.giveBack()
+}
+
+// release ends the transfer's hold (when read returns).
+func (sl *slot) release() {
+	sl.timer.Stop()
+	sl.mu.Lock()
+	was, linger := sl.released, sl.lingering
+	sl.released = true
+	sl.mu.Unlock()
+	if linger {
+		sl.s.lingering.Add(-1)
+	}
+	if !was {
+		sl.giveBack()
+	}
+}
+
+// watch counts the reads of the file: the library reads block 2 only once
+// block 1 was acknowledged. After the first-ACK timeout it fails the read.
+func (sl *slot) watch(r io.Reader) io.Reader {
+	return readFunc(func(p []byte) (int, error) {
+		sl.mu.Lock()
+		sl.reads++
+		expired := sl.expired
+		sl.mu.Unlock()
+		if expired {
+			return 0, errFirstAck
+		}
+		// One Read per block: fill p whole, so that the library's
+		// io.ReadFull of a block is one call here.
+		n, err := io.ReadFull(r, p)
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		return n, err
+	})
+}
+
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(p []byte) (int, error) { return f(p) }

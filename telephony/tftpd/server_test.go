@@ -312,7 +312,7 @@ func TestConcurrent(t *testing.T) {
 		files[name] = randomBytes(5000 + i*100)
 		tab.Publish(name, files[name])
 	}
-	s, _, addr := startServer(t, Config{Files: tab})
+	s, _, addr := startServer(t, Config{Files: tab, MaxPerSource: len(files)}) // 20 phones, one loopback address
 	var wg sync.WaitGroup
 	errs := make(chan string, len(files))
 	for name, want := range files {
