@@ -615,7 +615,7 @@ func TestAlarm(t *testing.T) {
 	b := newBox(t, plainConfig...)
 	p1 := register(t, b, "000000000001")
 	p1.send(&sccp.Alarm{Severity: sccp.AlarmSeverityInformational, DisplayMessage: "Name=SEP000000000001 Load=8.0\x1b[2J Last=Initialized", Param1: 23})
-	want := `%IPPHONE-6-REG_ALARM: 23: Name=SEP000000000001 Load=8.0\x1b[2J Last=Initialized`
+	want := `%IPPHONE-6-REG_ALARM: 23: Name=SEP000000000001 Load=8.0\x1B[2J Last=Initialized`
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
 		if strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), want) {

@@ -376,20 +376,13 @@ func (p *phone) sendReset(kind uint32) {
 	p.send(&sccp.Reset{Type: kind})
 }
 
-// sanitize makes a peer-supplied string safe for a log line or terminal.
+// sanitize makes a peer-supplied string safe for a log line or terminal
+// (logging.Escape), bounded to 80 characters first.
 func sanitize(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r > 0x7e {
-			fmt.Fprintf(&b, "\\x%02x", r&0xff)
-			continue
-		}
-		b.WriteRune(r)
+	if len(s) > 80 {
+		s = s[:80]
 	}
-	if b.Len() > 80 {
-		return b.String()[:80]
-	}
-	return b.String()
+	return logging.Escape(s)
 }
 
 // debugOn reports whether debug kind is on for a phone's MAC.
