@@ -40,7 +40,7 @@ test32:
 	@run() { out=$$(CGO_ENABLED=0 GOARCH=386 $(GO) test -count=1 "$$@" 2>&1); rc=$$?; \
 	  if echo "$$out" | grep -q 'exec format error'; then \
 	    echo "test32: i386 binaries do not run on this kernel; linux/arm under qemu-arm"; \
-	    CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) test -count=1 -exec qemu-arm "$$@"; \
+	    CMEOS_EMULATED=1 CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) test -count=1 -exec qemu-arm "$$@"; \
 	  else echo "$$out"; return $$rc; fi; }; \
 	run $(TEST32) && run -run '^Fuzz' $(TEST32FUZZ)
 

@@ -43,6 +43,7 @@ func TestKill9Child(t *testing.T) {
 // and is at least as new as the last one a phone was told about, and new
 // installs get serials never issued before.
 func TestKill9(t *testing.T) {
+	skipEmulated(t)
 	root := t.TempDir()
 	b := bootBox(t, root, true, " auth-mode null-string")
 	b.sys.Close()
