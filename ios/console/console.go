@@ -124,7 +124,13 @@ func (s *Session) Run(ctx context.Context) error {
 	defer s.SetMonitor(false)
 	for {
 		err := s.runOnce(ctx)
-		if !s.opts.Console || !s.t.Interactive() || errors.Is(err, io.EOF) || ctx.Err() != nil {
+		if !s.opts.Console || errors.Is(err, io.EOF) || ctx.Err() != nil {
+			return err
+		}
+		// A console in line mode (the host board's pipe or cooked
+		// terminal) still starts over after an exec-timeout: ending Run
+		// there stopped the whole process (issue 15 item 12).
+		if !s.t.Interactive() && !errors.Is(err, term.ErrTimeout) {
 			return err
 		}
 		if !errors.Is(err, ErrClosed) && !errors.Is(err, term.ErrTimeout) && !errors.Is(err, ErrLoginFailed) {
