@@ -8,6 +8,8 @@ package httpd
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"strconv"
@@ -17,6 +19,7 @@ import (
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/logging"
+	"cmeos/ios/service"
 )
 
 // FeatureName is the registration name.
@@ -47,17 +50,22 @@ type Feature struct {
 	host     string     // listen host; "" all addresses (tests set 127.0.0.1)
 	portOver int        // test hook: listen on this port instead (0 with override: any)
 	override bool
-	srv      *http.Server
-	ln       net.Listener
-	running  string // address configured for the running server
-	done     chan struct{}
+
+	svc service.Runner // the listener (ios/service)
 }
+
+// Connection limits of the HTTP server (docs/SECURITY.md).
+const (
+	maxConns     = 64
+	maxPerSource = 16
+)
 
 // DefaultPort is the port of `ip http server`.
 const DefaultPort = 80
 
 func newFeature(sys *config.System) config.Feature {
 	f := &Feature{sys: sys, port: DefaultPort, mux: http.NewServeMux()}
+	f.svc = service.Runner{Name: "HTTP server", Facility: "HTTP", Log: sys.Log, Quiet: true}
 	help := map[string]string{"ip": "Global IP configuration subcommands", "http": "HTTP server configuration",
 		"server": "Enable HTTP server", "port": "HTTP server port", "portnum": "Port number",
 		"authentication": "Set HTTP server authentication method", "local": "Local username database", "enable": "Enable password",
@@ -147,12 +155,10 @@ func (f *Feature) SetListen(host string, port int) {
 
 // Addr returns the address the server listens on, or "" when stopped.
 func (f *Feature) Addr() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.ln == nil {
-		return ""
+	if a := f.svc.Addr(); a != nil {
+		return a.String()
 	}
-	return f.ln.Addr().String()
+	return ""
 }
 
 // Reconcile starts, restarts or stops the server.
@@ -161,58 +167,39 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 	enabled, port := f.enabled, f.port
 	f.sys.Unlock()
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	host := f.host
 	if f.override {
 		port = f.portOver
 	}
-	want := ""
-	if enabled {
-		want = net.JoinHostPort(host, strconv.Itoa(port))
-	}
-	if want == f.running && (f.srv != nil) == enabled {
-		return nil
-	}
-	f.stopLocked()
+	f.mu.Unlock()
 	if !enabled {
+		f.svc.Down("-")
 		return nil
 	}
-	ln, err := net.Listen("tcp", want)
+	err := f.svc.Up(ctx, service.Config{Addr: net.JoinHostPort(host, strconv.Itoa(port)),
+		MaxConns: maxConns, MaxPerSource: maxPerSource, Serve: f.serve})
 	if err != nil {
 		f.sys.Log.Logf(logging.Errors, "HTTP", "BIND_FAIL", "Cannot start HTTP server on port %d: %v", port, errors.Unwrap(err))
-		return nil
 	}
+	return nil
+}
+
+// serve runs net/http on the runner's limited listener until ctx ends.
+func (f *Feature) serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: f.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 		// Without IdleTimeout the 30 s ReadTimeout also closes idle
 		// keep-alive connections, just when SCEP clients polling every
 		// 30 s (micromdm scepclient) reuse them: they then read EOF.
 		IdleTimeout:    120 * time.Second,
-		MaxHeaderBytes: 16 << 10, BaseContext: func(net.Listener) context.Context { return ctx }}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln)
-	}()
-	f.srv, f.ln, f.running, f.done = srv, ln, want, done
-	return nil
-}
-
-func (f *Feature) stopLocked() {
-	if f.srv == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	f.srv.Shutdown(ctx)
-	cancel()
-	f.srv.Close()
-	<-f.done
-	f.srv, f.ln, f.running, f.done = nil, nil, "", nil
+		MaxHeaderBytes: 16 << 10, BaseContext: func(net.Listener) context.Context { return ctx },
+		ErrorLog: log.New(io.Discard, "", 0)}
+	stop := context.AfterFunc(ctx, func() { srv.Close() })
+	defer stop()
+	return srv.Serve(ln)
 }
 
 // Close stops the server.
 func (f *Feature) Close() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.stopLocked()
+	f.svc.Close()
 	return nil
 }
