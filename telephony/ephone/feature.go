@@ -171,7 +171,7 @@ var tsHelp = map[string]string{
 	"value": "URL", "time-format": "Time display format", "date-format": "Date display format",
 	"keepalive": "Keepalive interval", "seconds": "Seconds", "service": "Phone services", "https": "HTTPS phone services",
 	"sdspfarm": "DSP farm resources", "units": "Number of DSP farm units", "n": "Number", "transcode": "Transcoding",
-	"sessions": "Transcoding sessions", "tag": "DSP farm tag", "device": "Device name",
+	"sessions": "Transcoding sessions", "tag": "DSP farm tag", "nsess": "Number of transcoding sessions", "tagn": "DSP farm tag", "device": "Device name",
 	"codec": "Codec", "g711ulaw": "G.711 mu-law", "g722r64": "G.722 64 kbit/s", "g729r8": "G.729 8 kbit/s",
 	"encrypt": "Encrypt passwords", "password": "Password",
 	"voicemail": "Voicemail access number", "number": "Number", "max-conferences": "Maximum conferences",

@@ -296,7 +296,7 @@ func (f *Feature) settingsCommands() {
 		s.Dialplans = keep
 		return nil
 	})
-	add("sdspfarm { units n:<0-5> | transcode sessions sessions:<0-128> | tag tagn:<1-5> device:WORD }", func(c *cli.Context, s *Settings) error {
+	add("sdspfarm { units n:<0-5> | transcode sessions nsess:<0-128> | tag tagn:<1-5> device:WORD }", func(c *cli.Context, s *Settings) error {
 		switch {
 		case c.Has("units"):
 			s.SDSPFarmUnits = -1
@@ -306,7 +306,7 @@ func (f *Feature) settingsCommands() {
 		case c.Has("transcode"):
 			s.SDSPFarmSessions = -1
 			if !c.Negate {
-				s.SDSPFarmSessions = c.Int("sessions", 0)
+				s.SDSPFarmSessions = c.Int("nsess", 0)
 			}
 		default:
 			var keep []SDSPFarmTag
