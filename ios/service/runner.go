@@ -177,3 +177,21 @@ func (r *Runner) Server() *Server {
 	}
 	return r.cur.srv
 }
+
+// Release stops listening without a log line and lets the open
+// connections run on (the SSH sessions when the host key is zeroized); they
+// end at the next Down or Close.
+func (r *Runner) Release() {
+	r.op.Lock()
+	defer r.op.Unlock()
+	r.mu.Lock()
+	cur := r.cur
+	r.cur = nil
+	if cur != nil {
+		r.old = append(r.old, cur)
+	}
+	r.mu.Unlock()
+	if cur != nil {
+		cur.srv.closeListener()
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"crypto"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -24,7 +25,9 @@ import (
 
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
+	"cmeos/ios/line"
 	"cmeos/ios/logging"
+	"cmeos/ios/service"
 	"cmeos/ios/system"
 )
 
@@ -66,14 +69,13 @@ type Server struct {
 	sys *config.System
 	cfg Settings
 
-	// mu guards the running listener and the connection table.
+	svc service.Runner // the listener (ios/service)
+
+	// mu guards the running settings and the connection table.
 	mu       sync.Mutex
-	ln       net.Listener
 	running  Settings
 	hostKey  ssh.Signer
 	keyLabel string
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
 	conns    map[*conn]bool
 	nextConn int
 }
@@ -81,6 +83,7 @@ type Server struct {
 func newFeature(sys *config.System) config.Feature {
 	f := &Server{sys: sys, cfg: Settings{Timeout: DefaultTimeout, Retries: DefaultRetries, Port: DefaultPort, Pubkeys: map[string][]string{}},
 		conns: map[*conn]bool{}}
+	f.svc = service.Runner{Name: "SSH server", Facility: "SSH", Log: sys.Log, Quiet: true}
 	t := sys.Tree
 	t.AddMode(ModePubkey, "(conf-ssh-pubkey)#", cli.ModeConfig)
 	t.AddMode(ModePubkeyUser, "(conf-ssh-pubkey-user)#", ModePubkey)
@@ -287,14 +290,7 @@ func FromSystem(sys *config.System) *Server {
 }
 
 // Addr returns the address the server listens on, or nil when it is not running.
-func (f *Server) Addr() net.Addr {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.ln == nil {
-		return nil
-	}
-	return f.ln.Addr()
-}
+func (f *Server) Addr() net.Addr { return f.svc.Addr() }
 
 // hostKeyLabel picks the RSA key used as host key: `ip ssh rsa keypair-name`,
 // else the default general-purpose key name (hostname.domain). Lock held.
@@ -335,18 +331,9 @@ func (f *Server) Reconcile(ctx context.Context) error {
 	}
 	f.sys.Unlock()
 
-	f.mu.Lock()
-	same := f.ln != nil && signer != nil && f.keyLabel == label && f.running.Port == cfg.Port && f.running.Address == cfg.Address &&
-		string(f.hostKey.PublicKey().Marshal()) == string(signer.PublicKey().Marshal())
-	if same {
-		f.running = cfg
-		f.mu.Unlock()
-		return nil
-	}
-	wasRunning := f.ln != nil
-	f.mu.Unlock()
-	f.stop(false)
+	wasRunning := f.svc.Running()
 	if signer == nil {
+		f.svc.Release() // sessions run on, as on IOS
 		if wasRunning {
 			f.sys.Log.Logf(logging.Notifications, "SSH", "DISABLED", "SSH 2.0 has been disabled")
 		}
@@ -356,74 +343,34 @@ func (f *Server) Reconcile(ctx context.Context) error {
 	if cfg.Address.IsValid() {
 		host = cfg.Address.String()
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.Port)))
-	if err != nil {
-		return fmt.Errorf("ssh: listening on port %d: %w", cfg.Port, err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
 	f.mu.Lock()
-	f.ln, f.running, f.hostKey, f.keyLabel, f.cancel = ln, cfg, signer, label, cancel
-	f.wg.Add(1)
+	f.running, f.hostKey, f.keyLabel = cfg, signer, label
 	f.mu.Unlock()
-	go f.serve(sctx, ln)
+	// A restart (port, address or key) keeps the sessions of the old
+	// listener; the handshake deadline is ip ssh time-out.
+	err := f.svc.Up(ctx, service.Config{Addr: net.JoinHostPort(host, strconv.Itoa(cfg.Port)),
+		Key: label + " " + string(signer.PublicKey().Marshal()), KeepConns: true,
+		MaxConns: 2 * line.MaxVTY, Handshake: cfg.Timeout, Handle: f.handle})
+	if err != nil {
+		return fmt.Errorf("ssh: listening on port %d: %w", cfg.Port, errors.Unwrap(err))
+	}
 	if !wasRunning {
 		f.sys.Log.Logf(logging.Notifications, "SSH", "ENABLED", "SSH 2.0 has been enabled")
 	}
 	return nil
 }
 
-// stop closes the listener and, when all is set, every connection.
-func (f *Server) stop(all bool) {
-	f.mu.Lock()
-	ln, cancel := f.ln, f.cancel
-	f.ln, f.cancel = nil, nil
-	var conns []*conn
-	if all {
-		for c := range f.conns {
-			conns = append(conns, c)
-		}
-	}
-	f.mu.Unlock()
-	if ln != nil {
-		ln.Close()
-	}
-	if all && cancel != nil {
-		cancel()
-	}
-	for _, c := range conns {
-		c.close()
-	}
-	if all {
-		f.wg.Wait()
-	}
-}
-
 // Close stops the server and ends every SSH session.
 func (f *Server) Close() error {
-	f.stop(true)
+	f.svc.Close()
 	return nil
-}
-
-func (f *Server) serve(ctx context.Context, ln net.Listener) {
-	defer f.wg.Done()
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		f.wg.Add(1)
-		go func() {
-			defer f.wg.Done()
-			f.handle(ctx, nc)
-		}()
-	}
 }
 
 // Running returns the settings the server runs with and whether it runs.
 func (f *Server) Running() (Settings, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.running, f.ln != nil
+	return f.running, f.svc.Running()
 }
 
 func (f *Server) settings() Settings {
