@@ -13,19 +13,23 @@ package dhcpd
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
+	"github.com/insomniacslk/dhcp/dhcpv4/server4"
 
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/fs"
 	"cmeos/ios/interfaces"
 	"cmeos/ios/logging"
+	"cmeos/ios/service"
 )
 
 // Names and modes.
@@ -91,10 +95,10 @@ type Feature struct {
 
 	srv *Server
 
-	mu        sync.Mutex // guards the service state below
-	listeners []*Listener
-	running   string // the interface set the listeners serve ("" none)
-	closed    bool
+	mu      sync.Mutex                 // guards the service state below
+	runners map[string]*service.Runner // per interface ("": all), under ios/service
+	running string                     // the interface set the listeners serve ("" none)
+	closed  bool
 }
 
 // FromSystem returns the DHCP feature of a System.
@@ -498,29 +502,43 @@ func (f *Feature) Reconcile(ctx context.Context) error {
 	if len(names) == 0 {
 		names = []string{""}
 	}
+	if f.runners == nil {
+		f.runners = map[string]*service.Runner{}
+	}
 	for _, n := range names {
-		l, err := f.srv.Listen(n, dhcpv4.ServerPort)
+		r := &service.Runner{Name: "DHCP server", Facility: "DHCPD", Log: f.sys.Log, Quiet: true}
+		err := r.Up(ctx, service.Config{Key: n,
+			ListenPacket: func() (*net.UDPConn, error) {
+				return server4.NewIPv4UDPConn(n, &net.UDPAddr{Port: dhcpv4.ServerPort})
+			},
+			Packet: func(ctx context.Context, conn *net.UDPConn) error {
+				l, err := f.srv.NewListener(conn)
+				if err != nil {
+					return err
+				}
+				return l.Serve()
+			}})
 		if err != nil {
 			where := "all interfaces"
 			if n != "" {
 				where = n
 			}
-			f.sys.Log.Logf(logging.Errors, "DHCPD", "SOCKET", "Cannot open the DHCP server socket on %s: %v", where, err)
+			f.sys.Log.Logf(logging.Errors, "DHCPD", "SOCKET", "Cannot open the DHCP server socket on %s: %v", where, errors.Unwrap(err))
 			continue
 		}
-		go l.Serve()
-		f.listeners = append(f.listeners, l)
+		f.runners[n] = r
 	}
 	f.running = want
 	return nil
 }
 
+// stopLocked closes every socket (f.mu held).
 func (f *Feature) stopLocked() {
-	for _, l := range f.listeners {
-		l.Close()
-		l.Wait()
+	for n, r := range f.runners {
+		r.Close()
+		delete(f.runners, n)
 	}
-	f.listeners, f.running = nil, ""
+	f.running = ""
 }
 
 // Close stops the sockets and writes the lease database.
