@@ -15,6 +15,7 @@ package tftpd
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -28,6 +29,7 @@ import (
 	"cmeos/ios/config"
 	"cmeos/ios/fs"
 	"cmeos/ios/logging"
+	"cmeos/ios/service"
 )
 
 // FeatureName is the name the feature registers under.
@@ -70,9 +72,10 @@ type Feature struct {
 
 	mu      sync.Mutex // guards the fields below (service state)
 	srv     *Server
-	addr    *net.UDPAddr // bound address of srv
-	want    string       // listen address wanted by the configuration
-	bindErr string       // last failure to bind (logged once per change)
+	run     service.Runner // runs srv's socket (ios/service)
+	addr    *net.UDPAddr   // bound address of srv
+	want    string         // listen address wanted by the configuration
+	bindErr string         // last failure to bind (logged once per change)
 	closed  bool
 
 	// HTTP provisioning (http.go), guarded by mu.
@@ -305,12 +308,16 @@ func (f *Feature) syncLocked() {
 		}
 	}})
 	if err == nil {
-		f.addr, err = srv.Listen(f.want)
+		err = f.run.Up(f.sys.Context(), service.Config{Name: "TFTP server", Facility: "TFTP", Log: f.sys.Log, Quiet: true,
+			Addr: f.want, Packet: srv.Run})
+	}
+	if err == nil {
+		f.addr, _ = f.run.Addr().(*net.UDPAddr)
 	}
 	if err != nil {
 		f.bindErr = err.Error()
 		f.sys.Log.Logf(logging.Errors, "TFTP", "NOSOCKET", "Cannot open TFTP server socket on %s: %v",
-			f.want, strings.TrimPrefix(err.Error(), "tftpd: "))
+			f.want, unwrapAll(err))
 		return
 	}
 	f.srv = srv
@@ -319,7 +326,7 @@ func (f *Feature) syncLocked() {
 func (f *Feature) stopLocked() {
 	f.stopHTTPLocked()
 	if f.srv != nil {
-		f.srv.Close()
+		f.run.Close()
 		f.srv, f.addr = nil, nil
 	}
 }
@@ -401,4 +408,15 @@ func parseURL(store *fs.Store, url string) (fs.Path, error) {
 		return fs.Path{}, fmt.Errorf("bad url")
 	}
 	return p, nil
+}
+
+// unwrapAll is the innermost error of a chain (the socket's own message).
+func unwrapAll(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
 }

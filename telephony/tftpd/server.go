@@ -1,6 +1,7 @@
 package tftpd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -146,6 +147,16 @@ func (s *Server) Serve(conn *net.UDPConn) {
 		defer close(done)
 		s.srv.Serve(conn)
 	}()
+}
+
+// Run serves a bound socket until ctx ends (the shape of an ios/service
+// UDP service), then waits for the running transfers to end.
+func (s *Server) Run(ctx context.Context, conn *net.UDPConn) error {
+	stop := context.AfterFunc(ctx, s.srv.Shutdown)
+	defer stop()
+	err := s.srv.Serve(conn)
+	s.srv.Shutdown()
+	return err
 }
 
 // Close stops listening and waits for the running transfers to end (each
