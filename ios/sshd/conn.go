@@ -50,8 +50,6 @@ func (c *conn) set(st, user string) {
 	}
 }
 
-func (c *conn) close() { c.nc.Close() }
-
 // handle runs one connection from accept to close: line allocation,
 // access-class, handshake with the time-out, authentication, channels.
 func (f *Server) handle(ctx context.Context, nc net.Conn) {
