@@ -534,3 +534,34 @@ func selfSigned(t *testing.T) tls.Certificate {
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
+
+// TestKeepConnsAndRelease: with KeepConns a restart leaves the old
+// listener's connections open (an SSH session survives a port change);
+// Release stops listening and keeps them; Close ends them.
+func TestKeepConnsAndRelease(t *testing.T) {
+	before := runtime.NumGoroutine()
+	r := Runner{Name: "Echo", Facility: "ECHO", Log: &record{}}
+	if err := r.Up(t.Context(), Config{Addr: "127.0.0.1:0", Handle: echo, KeepConns: true}); err != nil {
+		t.Fatal(err)
+	}
+	c := dialEcho(t, r.Addr().String())
+	defer c.Close()
+	if err := r.Up(t.Context(), Config{Addr: "127.0.0.2:0", Handle: echo, KeepConns: true}); err != nil {
+		t.Fatal(err)
+	}
+	r.Release()
+	if r.Running() {
+		t.Error("listening after Release")
+	}
+	c.Write([]byte("ok"))
+	b := make([]byte, 2)
+	if _, err := io.ReadFull(c, b); err != nil || string(b) != "ok" {
+		t.Fatalf("kept connection: %q %v", b, err)
+	}
+	r.Close()
+	if !closed(c) {
+		t.Error("connection open after Close")
+	}
+	c.Close()
+	waitGoroutines(t, before)
+}
