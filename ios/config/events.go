@@ -132,13 +132,14 @@ func (s *System) Notify(t Topic) {
 }
 
 // Flush waits until the subscribers of every event published before it have
-// run (or the System is closing). Never call it from a subscriber.
+// run, and those of the events they published in turn (a new certificate
+// rebuilds the CTL, whose event switches the server to secure), or the
+// System is closing. Never call it from a subscriber.
 func (s *System) Flush() {
 	d := &s.events
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	target := d.seq
-	for d.done < target && !d.stopped {
+	for d.done < d.seq && !d.stopped {
 		d.cond.Wait()
 	}
 }
