@@ -143,20 +143,27 @@ func TestRegenerateReleasesLock(t *testing.T) {
 	ca.trustpoint(t, b, "cmeserver")
 	ca.trustpoint(t, b, "sast1")
 	ca.trustpoint(t, b, "sast2")
-	// A "provider" that accepts and then says nothing for 2 seconds.
+	// A "provider" that accepts, tells the test, and then says nothing
+	// until the test releases it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	accepted := make(chan struct{}, 1)
+	release := make(chan struct{})
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
+			select {
+			case accepted <- struct{}{}:
+			default:
+			}
 			go func() {
-				time.Sleep(2 * time.Second)
+				<-release
 				c.Close()
 			}()
 		}
@@ -171,21 +178,26 @@ func TestRegenerateReleasesLock(t *testing.T) {
 			" sast2 trustpoint sast2",
 			" regenerate")
 	}()
-	time.Sleep(500 * time.Millisecond) // regenerate is waiting for the provider
-	got := make(chan time.Duration, 1)
-	go func() {
-		start := time.Now()
-		b.Lock()
-		b.Unlock()
-		got <- time.Since(start)
-	}()
 	select {
-	case d := <-got:
-		if d > time.Second {
-			t.Errorf("configuration lock taken after %v", d)
-		}
-	case <-time.After(time.Second):
+	case <-accepted: // regenerate is waiting for the provider
+	case <-time.After(30 * time.Second):
+		close(release)
+		t.Fatal("regenerate never connected to the provider")
+	}
+	locked := make(chan struct{})
+	go func() {
+		b.Lock()
+		_ = b.Unsaved() // what another console would do with the lock
+		b.Unlock()
+		close(locked)
+	}()
+	// While the provider is silent, the lock must be free: if regenerate
+	// held it, Lock would wait for the release below and never return here.
+	select {
+	case <-locked:
+	case <-time.After(30 * time.Second):
 		t.Error("configuration lock held while regenerate waits for a remote provider")
 	}
+	close(release)
 	mustContain(t, <-done, "% Failed to get credentials from CTL provider 127.0.0.1:")
 }

@@ -192,7 +192,7 @@ func (f *Feature) httpHandler(secure bool) http.Handler {
 		var (
 			rc  io.ReadCloser
 			n   int64
-			err error = ErrNotFound
+			err = ErrNotFound
 		)
 		if secure && strings.HasSuffix(strings.ToLower(name), ".cnf.xml.sgn") {
 			rc, n, err = f.table.Open(name[:len(name)-len(".sgn")])
