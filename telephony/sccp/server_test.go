@@ -139,7 +139,7 @@ func (p *phone) expect(want ...Message) {
 // expectClosed waits for the server to close the connection.
 func (p *phone) expectClosed() {
 	p.t.Helper()
-	p.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	p.c.SetReadDeadline(time.Now().Add(15 * time.Second))
 	for {
 		if _, err := ReadFrame(p.c, 0); err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "reset") {
@@ -292,7 +292,7 @@ func TestServerBadInput(t *testing.T) {
 			}
 			start := time.Now()
 			p.expectClosed()
-			if el := time.Since(start); el > 3*time.Second {
+			if el := time.Since(start); el > 10*time.Second { // RegisterTimeout is 0.5 s; the bound only tells "closed" from "never"
 				t.Errorf("closed after %v", el)
 			}
 			if tc.log != "" {
@@ -326,7 +326,7 @@ func TestServerKeepAliveTimeout(t *testing.T) {
 		if !errors.Is(err, ErrKeepAliveTimeout) {
 			t.Errorf("Closed(%v)", err)
 		}
-		if el := time.Since(start); el < 2*time.Second || el > 2*time.Second+KeepAliveMargin+2*time.Second {
+		if el := time.Since(start); el < 2*time.Second || el > 2*time.Second+KeepAliveMargin+8*time.Second {
 			t.Errorf("dropped after %v", el)
 		}
 	case <-time.After(15 * time.Second):
@@ -367,7 +367,7 @@ func TestServerSlowPhone(t *testing.T) {
 	for i := 0; i < 100000 && err == nil; i++ {
 		err = st.Send(big)
 	}
-	if el := time.Since(start); el > 2*time.Second {
+	if el := time.Since(start); el > 10*time.Second { // blocking would mean forever; the bound is generous for loaded machines
 		t.Errorf("Send blocked for %v", el)
 	}
 	if !errors.Is(err, ErrSlowConsumer) && !errors.Is(err, ErrClosed) {
@@ -645,7 +645,7 @@ func TestServerTLSHalfOpen(t *testing.T) {
 	<-reg.regs
 	start := time.Now()
 	(&phone{t: t, c: idle}).expectClosed()
-	if el := time.Since(start); el > 3*time.Second {
+	if el := time.Since(start); el > 10*time.Second {
 		t.Errorf("half-open TLS client held for %v", el)
 	}
 	p.expect(&RegisterAck{KeepAliveInterval: 30, DateTemplate: "M/D/Y", SecondaryKeepAliveInterval: 30, MaxProtocolVersion: 22, Features: RegisterAckFeatures(22)}, &CapabilitiesReq{})
