@@ -2,12 +2,17 @@ package tftpd_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"cmeos/ios/config"
 	"cmeos/ios/fs"
@@ -160,5 +165,58 @@ func TestServesSystemITS(t *testing.T) {
 	}
 	if f.Addr() != nil {
 		t.Fatal("server still running after the last file went")
+	}
+}
+
+// TestHTTPPerSourceLimit: HTTP provisioning runs under ios/service, so one
+// address holding its share of idle connections cannot take the listener
+// from the others: the next connection from it is closed at once while a
+// download from another loopback address still works.
+func TestHTTPPerSourceLimit(t *testing.T) {
+	sys, _ := newSystem(t)
+	run(t, sys, "tftp-server port 0 source-address 127.0.0.1\n")
+	f := tftpd.FromSystem(sys)
+	body := []byte("<device/>")
+	if err := sys.WriteGenerated("XMLDefault.cnf.xml", body); err != nil {
+		t.Fatal(err)
+	}
+	plain, _, _ := f.HTTPAddrs()
+	if plain == nil {
+		t.Fatal("HTTP provisioning not running")
+	}
+	to := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: plain.Port}
+	from := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 9)}
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 8; i++ {
+		c, err := (&net.Dialer{LocalAddr: from}).Dial("tcp", to.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	extra, err := (&net.Dialer{LocalAddr: from}).Dial("tcp", to.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	extra.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := extra.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("ninth connection from one address not closed: %d bytes, %v", n, err)
+	}
+	other := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 10)}, Timeout: 10 * time.Second}
+	client := &http.Client{Transport: &http.Transport{DialContext: other.DialContext}, Timeout: 20 * time.Second}
+	resp, err := client.Get("http://" + to.String() + "/XMLDefault.cnf.xml")
+	if err != nil {
+		t.Fatalf("download from another address: %v", err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(got, body) {
+		t.Errorf("got %q", got)
 	}
 }

@@ -2,6 +2,7 @@ package tftpd
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -12,10 +13,10 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"cmeos/ios/logging"
+	"cmeos/ios/service"
 )
 
 // HTTP configuration download (seed 003, reference/protocols.md §3.5, §9.4):
@@ -37,6 +38,8 @@ const (
 	DefaultHTTPSPort      = 6971 // CallManager (here: TFTP trustpoint) certificate
 	DefaultHTTPSAltPort   = 6972 // Tomcat certificate on CUCM; the same one here
 	httpMaxActive         = 64   // concurrent downloads per listener, as TFTP
+	httpMaxConns          = 64   // connections per listener (ios/service)
+	httpMaxPerSource      = 8    // connections from one address: a phone needs one or two
 	httpReadHeaderTimeout = 10 * time.Second
 	httpIdleTimeout       = 60 * time.Second
 	httpWriteTimeout      = 10 * time.Minute // firmware loads are tens of MB
@@ -54,18 +57,20 @@ func (f *Feature) httpPortsLocked() [3]int {
 	return [3]int{DefaultHTTPPort, DefaultHTTPSPort, DefaultHTTPSAltPort}
 }
 
-// httpServers are the running HTTP and HTTPS listeners.
+// httpServers are the running HTTP and HTTPS listeners, each under
+// ios/service (connections in total and per source bounded, panics
+// contained, STARTED/STOPPED left to `show tftp-server`).
 type httpServers struct {
-	srvs  []*http.Server
+	runs  [3]*service.Runner
 	addrs [3]*net.TCPAddr // 6970, 6971, 6972; nil when not listening
-	wg    sync.WaitGroup
 }
 
 func (h *httpServers) close() {
-	for _, s := range h.srvs {
-		s.Close()
+	for _, r := range h.runs {
+		if r != nil {
+			r.Close()
+		}
 	}
-	h.wg.Wait()
 }
 
 // SetHTTPS gives the certificate the HTTPS listeners present (nil: no
@@ -126,7 +131,9 @@ func (f *Feature) syncHTTPLocked() {
 			continue
 		}
 		addr := net.JoinHostPort(host, strconv.Itoa(port))
-		ln, err := net.Listen("tcp", addr)
+		r := &service.Runner{Name: []string{"HTTP", "HTTPS", "HTTPS"}[i] + " provisioning server", Facility: "TFTP", Log: f.sys.Log, Quiet: true}
+		err := r.Up(f.sys.Context(), service.Config{Addr: addr, MaxConns: httpMaxConns, MaxPerSource: httpMaxPerSource,
+			Serve: f.httpServe(secure, f.tlsCert)})
 		if err != nil {
 			// Not logged on the console: the box serves TFTP, and HTTP
 			// is an extra the phone falls back from; `show tftp-server`
@@ -140,27 +147,33 @@ func (f *Feature) syncHTTPLocked() {
 			continue
 		}
 		f.httpErr[i] = ""
-		h.addrs[i] = ln.Addr().(*net.TCPAddr)
+		h.runs[i] = r
+		h.addrs[i], _ = r.Addr().(*net.TCPAddr)
+	}
+	f.http = h
+}
+
+// httpServe is the Serve function of one listener: net/http on the
+// runner's limited listener, TLS with cert on the secure ones.
+func (f *Feature) httpServe(secure bool, cert *tls.Certificate) func(ctx context.Context, ln net.Listener) error {
+	return func(ctx context.Context, ln net.Listener) error {
 		srv := &http.Server{
 			Handler:           f.httpHandler(secure),
 			ReadHeaderTimeout: httpReadHeaderTimeout,
 			IdleTimeout:       httpIdleTimeout,
 			WriteTimeout:      httpWriteTimeout,
 			MaxHeaderBytes:    8 << 10,
+			BaseContext:       func(net.Listener) context.Context { return ctx },
 			ErrorLog:          log.New(io.Discard, "", 0), // never on the console
 		}
 		if secure {
-			srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*f.tlsCert}, MinVersion: tls.VersionTLS12}
+			srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
 			ln = tls.NewListener(ln, srv.TLSConfig)
 		}
-		h.srvs = append(h.srvs, srv)
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
-			srv.Serve(ln)
-		}()
+		stop := context.AfterFunc(ctx, func() { srv.Close() })
+		defer stop()
+		return srv.Serve(ln)
 	}
-	f.http = h
 }
 
 // httpHandler serves GET and HEAD of the table's files. On HTTPS a request
