@@ -273,14 +273,14 @@ func (f *Feature) ephoneCommands() {
 			e.Buttons = nil
 			return nil
 		}
-		seen := map[string]bool{}
-		var bs []string
-		for _, b := range c.Strings("map") {
-			m := btn.FindStringSubmatch(b)
-			if m == nil || m[1] == "0" || seen[m[1]] {
+		seen := map[int]bool{}
+		var bs []Button
+		for _, w := range c.Strings("map") {
+			b, ok := parseButton(w)
+			if !btn.MatchString(w) || !ok || seen[b.Index] {
 				return c.InvalidInput("map")
 			}
-			seen[m[1]] = true
+			seen[b.Index] = true
 			bs = append(bs, b)
 		}
 		e.Buttons = bs
@@ -461,7 +461,11 @@ func (b ephoneBlock) Render(r *config.Renderer) {
 			r.Sub(s)
 		}
 		if len(e.Buttons) > 0 {
-			r.Sub("button " + strings.Join(e.Buttons, " "))
+			words := make([]string, len(e.Buttons))
+			for i, b := range e.Buttons {
+				words[i] = b.String()
+			}
+			r.Sub("button " + strings.Join(words, " "))
 		}
 		renderSpeedDials(r, e)
 		if e.Description != "" {

@@ -78,7 +78,7 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%q accepted", line)
 		}
 	}
-	bad := []string{"capf-auth-str 123", "capf-auth-str 12345678901", "capf-auth-str 12a4", "type 1234", "button 1-1", "button 1:1 1:2",
+	bad := []string{"capf-auth-str 123", "capf-auth-str 12345678901", "capf-auth-str 12a4", "type 1234", "button 1-1", "button 1:1 1:2", "button 1:1 01:2", "button 0:1", "button 2:0",
 		"mac-address 0012.4302", "device-security-mode bogus", "cert-oper upgrade auth-mode bogus"}
 	for _, l := range bad {
 		var out bytes.Buffer
@@ -91,6 +91,15 @@ func TestBadInput(t *testing.T) {
 	sys.Unlock()
 	if after != before {
 		t.Errorf("bad input changed the configuration:\n%s", cmp.Diff(before, after))
+	}
+}
+
+// TestButtonsTyped: the button entries are parsed once, rendered in their
+// canonical form and in the order entered, and overlays keep their DNs.
+func TestButtonsTyped(t *testing.T) {
+	_, out := load(t, "ephone-dn 1\n number 1000\nephone-dn 2\n number 1001\nephone-dn 3\n number 1002\nephone 1\n mac-address 0012.4302.A7CC\n button 2s02 01:1 3o1,2,3\n")
+	if !strings.Contains(out, " button 2s2 1:1 3o1,2,3\n") {
+		t.Errorf("buttons rendered as:\n%s", out)
 	}
 }
 

@@ -582,7 +582,7 @@ func (f *Feature) snapshotLocked() Snapshot {
 	}
 	for k, e := range f.ephones {
 		c := *e
-		c.Buttons = append([]string(nil), e.Buttons...)
+		c.Buttons = append([]Button(nil), e.Buttons...)
 		c.SpeedDials = append([]SpeedDial(nil), e.SpeedDials...)
 		sn.Ephones[k] = c
 	}

@@ -6,40 +6,58 @@ import (
 	"strings"
 )
 
-// A button is one `button` entry of an ephone: its index on the phone, the
-// separator that chose the ring behaviour (':' normal, 's' silent, 'b'
-// beep, 'f' feature ring, 'o'/'c' overlay, 'm' monitor, 'w' watch, 'x'
-// expansion) and the ephone-dn tags behind it (several for overlays).
-type button struct {
-	index int
-	kind  byte
-	dns   []int
+// Button is one entry of an ephone's `button` command: its index on the
+// phone, the separator that chose the ring behaviour (':' normal, 's'
+// silent, 'b' beep, 'f' feature ring, 'o'/'c' overlay, 'm' monitor, 'w'
+// watch, 'x' expansion) and the ephone-dn tags behind it (several for
+// overlays). The command parses it once; show, registration and call
+// control read it typed.
+type Button struct {
+	Index int
+	Kind  byte
+	DNs   []int
 }
 
-// parseButtons reads the stored `button` words (e.g. "1:1", "2s3",
-// "3o4,5"); malformed words are skipped (the command validated them).
-func parseButtons(words []string) []button {
-	var out []button
-	for _, w := range words {
-		i := strings.IndexAny(w, ":sbfomcwx")
-		if i <= 0 {
-			continue
+// String is the entry as the running-config shows it: "1:1", "3o4,5".
+func (b Button) String() string {
+	var sb strings.Builder
+	sb.WriteString(strconv.Itoa(b.Index))
+	sb.WriteByte(b.Kind)
+	for i, d := range b.DNs {
+		if i > 0 {
+			sb.WriteByte(',')
 		}
-		idx, err := strconv.Atoi(w[:i])
-		if err != nil || idx < 1 {
-			continue
-		}
-		b := button{index: idx, kind: w[i]}
-		for _, d := range strings.Split(w[i+1:], ",") {
-			if tag, err := strconv.Atoi(d); err == nil && tag > 0 {
-				b.dns = append(b.dns, tag)
-			}
-		}
-		if len(b.dns) > 0 {
-			out = append(out, b)
-		}
+		sb.WriteString(strconv.Itoa(d))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].index < out[j].index })
+	return sb.String()
+}
+
+// parseButton reads one `button` word ("1:1", "2s3", "3o4,5") that the
+// command's pattern has accepted.
+func parseButton(w string) (Button, bool) {
+	i := strings.IndexAny(w, ":sbfomcwx")
+	if i <= 0 {
+		return Button{}, false
+	}
+	idx, err := strconv.Atoi(w[:i])
+	if err != nil || idx < 1 {
+		return Button{}, false
+	}
+	b := Button{Index: idx, Kind: w[i]}
+	for _, d := range strings.Split(w[i+1:], ",") {
+		tag, err := strconv.Atoi(d)
+		if err != nil || tag < 1 {
+			return Button{}, false
+		}
+		b.DNs = append(b.DNs, tag)
+	}
+	return b, len(b.DNs) > 0
+}
+
+// byIndex returns the buttons in the order of their index on the phone.
+func byIndex(bs []Button) []Button {
+	out := append([]Button(nil), bs...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
 	return out
 }
 
@@ -54,10 +72,10 @@ type line struct {
 }
 
 // linesOf makes the line appearances of an ephone from its buttons.
-func linesOf(bs []button) []*line {
+func linesOf(bs []Button) []*line {
 	var ls []*line
-	for _, b := range bs {
-		ls = append(ls, &line{instance: len(ls) + 1, button: b.index, kind: b.kind, dns: b.dns, monitor: b.kind == 'm' || b.kind == 'w'})
+	for _, b := range byIndex(bs) {
+		ls = append(ls, &line{instance: len(ls) + 1, button: b.Index, kind: b.Kind, dns: b.DNs, monitor: b.Kind == 'm' || b.Kind == 'w'})
 	}
 	return ls
 }

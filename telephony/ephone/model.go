@@ -95,7 +95,7 @@ type Ephone struct {
 	MAC            string // IOS form 0012.4302.A7CC, "" if unset
 	Type           string
 	Addon          string
-	Buttons        []string // "1:1"
+	Buttons        []Button // as entered: button 1:1 2s3 3o4,5
 	SpeedDials     []SpeedDial
 	Security       SecurityMode
 	CapfIPInCnf    bool

@@ -296,7 +296,7 @@ func (x *exchange) register(st station, reg *sccp.Register, peer *x509.Certifica
 		p.ip, _ = netip.AddrFromSlice(a.IP)
 		p.ip = p.ip.Unmap()
 	}
-	p.lines = linesOf(parseButtons(e.Buttons))
+	p.lines = linesOf(e.Buttons)
 	p.availLines = len(p.lines)
 	p.speedDials = e.SpeedDials
 	x.phones[mac] = p
@@ -360,7 +360,7 @@ func (x *exchange) setConfig(c exchangeConfig) {
 // new layout takes effect on the phone's next registration (restart), as
 // in CME; idle phones are restarted at once.
 func (p *phone) refreshLines(e Ephone) {
-	nl := linesOf(parseButtons(e.Buttons))
+	nl := linesOf(e.Buttons)
 	same := len(nl) == len(p.lines)
 	for i := 0; same && i < len(nl); i++ {
 		same = nl[i].button == p.lines[i].button && fmt.Sprint(nl[i].dns) == fmt.Sprint(p.lines[i].dns)

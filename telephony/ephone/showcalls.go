@@ -154,16 +154,16 @@ func (f *Feature) showEphones(c *cli.Context) {
 }
 
 func (f *Feature) hasNumber(p *phone, e *Ephone, num string) bool {
-	var bs []button
+	var bs []Button
 	if p != nil {
 		for _, ln := range p.lines {
-			bs = append(bs, button{dns: ln.dns})
+			bs = append(bs, Button{DNs: ln.dns})
 		}
 	} else if e != nil {
-		bs = parseButtons(e.Buttons)
+		bs = e.Buttons
 	}
 	for _, b := range bs {
-		for _, tag := range b.dns {
+		for _, tag := range b.DNs {
 			if d := f.dns[tag]; d != nil && (d.Number == num || d.Secondary == num) {
 				return true
 			}
@@ -185,7 +185,7 @@ func (f *Feature) showUnregistered(c *cli.Context, tag int, e *Ephone, summary b
 	if typ == "" {
 		typ = "-"
 	}
-	bs := parseButtons(e.Buttons)
+	bs := byIndex(e.Buttons)
 	c.Printf("ephone-%d[%d] Mac:%s TCP socket:[-1] activeLine:0 whisperLine:0 UNREGISTERED\n", tag, tag-1, mac)
 	if !summary {
 		c.Printf("mediaActive:0 whisper_mediaActive:0 startMedia:0 offhook:0 ringing:0 reset:0 reset_sent:0 paging 0 debug:0 caps:0\n")
@@ -196,10 +196,10 @@ func (f *Feature) showUnregistered(c *cli.Context, tag int, e *Ephone, summary b
 	}
 	for _, b := range bs {
 		number := ""
-		if d := f.dns[b.dns[0]]; d != nil {
+		if d := f.dns[b.DNs[0]]; d != nil {
 			number = d.Number
 		}
-		c.Printf("button %d: dn %d  number %s CH1   IDLE\n", b.index, b.dns[0], number)
+		c.Printf("button %d: dn %d  number %s CH1   IDLE\n", b.Index, b.DNs[0], number)
 	}
 	if summary {
 		return
