@@ -57,19 +57,21 @@ func (f *Feature) snapshot() []farmView {
 	for _, fm := range farms {
 		fm.mu.Lock()
 		v := farmView{plan: fm.plan, state: fm.state, cause: fm.cause, proto: fm.proto, local: fm.localIP, registered: fm.state == "REGISTERED"}
+		// The session fields are copied under the farm's lock (the
+		// SCCP reader goroutine changes them); the media engine has
+		// its own lock and is asked for statistics after.
 		var ss []*xsession
 		for _, s := range fm.sessions {
 			ss = append(ss, s)
+			v.sessions = append(v.sessions, sessionView{id: s.id, legs: s.legs, open: s.open, codecs: s.codecs, secure: s.secure, remote: s.remote})
 		}
 		fm.mu.Unlock()
-		sort.Slice(ss, func(i, j int) bool { return ss[i].id < ss[j].id })
-		for _, s := range ss {
-			sv := sessionView{id: s.id, legs: s.legs, open: s.open, codecs: s.codecs, secure: s.secure, remote: s.remote}
-			for i := range sv.stats {
-				sv.stats[i] = s.media.Stats(i)
+		for k, s := range ss {
+			for i := range v.sessions[k].stats {
+				v.sessions[k].stats[i] = s.media.Stats(i)
 			}
-			v.sessions = append(v.sessions, sv)
 		}
+		sort.Slice(v.sessions, func(i, j int) bool { return v.sessions[i].id < v.sessions[j].id })
 		out = append(out, v)
 	}
 	return out
