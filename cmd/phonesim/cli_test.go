@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net"
@@ -143,5 +144,32 @@ func TestPhoneCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "phones 10 registered 10 rejected 0 failed 0") || !strings.Contains(out.String(), "registrations/s") {
 		t.Errorf("load output:\n%s", out.String())
+	}
+}
+
+// TestMICCACommand: mic-ca creates the CA once and prints the same root
+// certificate on every run; a bad key type is refused.
+func TestMICCACommand(t *testing.T) {
+	dir := t.TempDir()
+	var a, b bytes.Buffer
+	if err := run([]string{"mic-ca", "-mic-key", "ecdsa", dir}, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"mic-ca", dir}, &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() {
+		t.Error("a second run printed another certificate")
+	}
+	blk, _ := pem.Decode(a.Bytes())
+	if blk == nil {
+		t.Fatalf("no PEM: %q", a.String())
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil || !c.IsCA || c.PublicKeyAlgorithm != x509.ECDSA {
+		t.Errorf("root %v, CA %v, key %v", err, c != nil && c.IsCA, c.PublicKeyAlgorithm)
+	}
+	if err := run([]string{"mic-ca", "-mic-key", "dsa", t.TempDir()}, &a); err == nil {
+		t.Error("key type dsa accepted")
 	}
 }

@@ -13,6 +13,8 @@
 //	                                            ask the TVS about a certificate
 //	phonesim capf -mac MAC [-auth-string N] [-cert LSC.pem | -mic-ca DIR] HOST:PORT
 //	                                            one CAPF session: get, fetch or delete the LSC
+//	phonesim mic-ca [-mic-key rsa2048|ecdsa] DIR
+//	                                            create (or open) the test manufacturing CA, print its certificate
 //
 // `phonesim phone -h` and `phonesim load -h` list the flags; README.md,
 // section "Phone simulator", explains them.
@@ -30,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"cmeos/cmd/phonesim/internal/mic"
 	"cmeos/cmd/phonesim/internal/trust"
 )
 
@@ -40,7 +43,7 @@ func main() {
 	}
 }
 
-const usage = "usage: phonesim phone [flags] | load [flags] | fetch [-o FILE] HOST:PORT NAME | verify [-ctl CTLFILE] FILE | tvs -itl ITLFILE [-device NAME] HOST:PORT CERT | capf -mac MAC [flags] HOST:PORT"
+const usage = "usage: phonesim phone [flags] | load [flags] | fetch [-o FILE] HOST:PORT NAME | verify [-ctl CTLFILE] FILE | tvs -itl ITLFILE [-device NAME] HOST:PORT CERT | capf -mac MAC [flags] HOST:PORT | mic-ca [-mic-key T] DIR"
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -53,6 +56,19 @@ func run(args []string, out io.Writer) error {
 		return runLoad(args[1:], out)
 	case "capf":
 		return runCAPF(args[1:], out)
+	case "mic-ca":
+		// The root an administrator imports into the box (crypto pki
+		// authenticate) before MIC phones register over TLS.
+		fl := flag.NewFlagSet("mic-ca", flag.ContinueOnError)
+		keyType := fl.String("mic-key", mic.RSA2048, "key type of a new CA and its MICs: rsa2048 or ecdsa")
+		if err := fl.Parse(args[1:]); err != nil || fl.NArg() != 1 {
+			return errors.New(usage)
+		}
+		ca, err := mic.Load(fl.Arg(0), *keyType)
+		if err != nil {
+			return err
+		}
+		return pem.Encode(out, &pem.Block{Type: "CERTIFICATE", Bytes: ca.Cert.Raw})
 	case "fetch":
 		fl := flag.NewFlagSet("fetch", flag.ContinueOnError)
 		o := fl.String("o", "", "output file (default: NAME in the current directory)")

@@ -231,6 +231,8 @@ func runLoad(args []string, out io.Writer) error {
 	drop := fl.Float64("drop", 0, "share of phones (0..1) that drop mid-handshake or mid-registration")
 	base := fl.String("mac", "0200000A0000", "MAC of the first phone; phone i has MAC+i")
 	seed := fl.Uint64("seed", 1, "seed of the choice of dropped phones")
+	conc := fl.Int("concurrency", 0, "at most N phones registering at once (0: no bound; the rate alone paces them)")
+	hsOnly := fl.Bool("handshake-only", false, "each phone completes its TLS handshake and closes (compare with any TLS server, e.g. openssl s_server)")
 	src := fl.String("src", "", "give phone i the source address PREFIX+1+i, e.g. 127.1.0.0/16 on loopback (a box limits connections per source)")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -249,7 +251,8 @@ func runLoad(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := load.Config{Phones: *n, Rate: *rate, Hold: *hold, Drop: *drop, BaseMAC: *base, Phone: pc, Seed: *seed, Progress: os.Stderr}
+	cfg := load.Config{Phones: *n, Rate: *rate, Hold: *hold, Drop: *drop, BaseMAC: *base, Phone: pc, Seed: *seed, Progress: os.Stderr,
+		Concurrency: *conc, HandshakeOnly: *hsOnly}
 	if *src != "" {
 		if cfg.Sources, err = netip.ParsePrefix(*src); err != nil {
 			return fmt.Errorf("-src: %w", err)

@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -47,12 +48,21 @@ type Config struct {
 	Seed uint64
 	// Progress, when set, receives a line per tenth of the run.
 	Progress io.Writer
+	// Concurrency, when above zero, bounds how many phones are between
+	// their first packet and RegisterAck (or failure) at once: a closed
+	// loop that measures the server's rate rather than the offered one.
+	Concurrency int
+	// HandshakeOnly makes each phone stop after its TLS handshake (with
+	// its MIC) and close: the same client load against any TLS server,
+	// such as openssl s_server, to compare handshake rates.
+	HandshakeOnly bool
 }
 
 // Summary is the outcome of a run. Latencies are milliseconds from the
 // start of the connection to RegisterAck.
 type Summary struct {
 	Phones              int                `json:"phones"`
+	HandshakeOnly       bool               `json:"handshake_only,omitempty"`
 	Registered          int                `json:"registered"`
 	Rejected            int                `json:"rejected"`
 	Failed              int                `json:"failed"`
@@ -71,19 +81,30 @@ type Summary struct {
 // String prints the summary as scripts/bench-sccp reads it.
 func (s Summary) String() string {
 	var b strings.Builder
+	if s.HandshakeOnly {
+		fmt.Fprintf(&b, "phones %d handshakes %d failed %d\n", s.Phones, s.Registered, s.Failed)
+		fmt.Fprintf(&b, "handshakes/s %.1f over %.2f s\n", s.PerSecond, s.ElapsedSec)
+		fmt.Fprintf(&b, "latency ms p50 %.1f p90 %.1f p99 %.1f max %.1f\n", s.P50, s.P90, s.P99, s.Max)
+		s.writeErrors(&b)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "phones %d registered %d rejected %d failed %d dropped %d (handshake %d, registration %d) lost %d\n",
 		s.Phones, s.Registered, s.Rejected, s.Failed, s.Dropped, s.DroppedHandshake, s.DroppedRegistration, s.Lost)
 	fmt.Fprintf(&b, "registrations/s %.1f over %.2f s\n", s.PerSecond, s.ElapsedSec)
 	fmt.Fprintf(&b, "latency ms p50 %.1f p90 %.1f p99 %.1f max %.1f\n", s.P50, s.P90, s.P99, s.Max)
+	s.writeErrors(&b)
+	return b.String()
+}
+
+func (s Summary) writeErrors(b *strings.Builder) {
 	keys := make([]string, 0, len(s.Errors))
 	for k := range s.Errors {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, "error x%d: %s\n", s.Errors[k], k)
+		fmt.Fprintf(b, "error x%d: %s\n", s.Errors[k], k)
 	}
-	return b.String()
 }
 
 // MAC returns base + i as 12 hex digits.
@@ -115,6 +136,9 @@ type outcome struct {
 func Run(ctx context.Context, cfg Config) (Summary, error) {
 	if cfg.Phones <= 0 {
 		return Summary{}, errors.New("load: no phones")
+	}
+	if cfg.HandshakeOnly && (!cfg.Phone.Secure || cfg.Drop != 0) {
+		return Summary{}, errors.New("load: handshake-only needs TLS phones and no drops")
 	}
 	if cfg.BaseMAC == "" {
 		cfg.BaseMAC = "0200000A0000"
@@ -174,7 +198,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			return Summary{}, firstErr
 		}
 	}
-	sum := Summary{Phones: cfg.Phones, CertSetupSec: time.Since(certStart).Seconds(), Errors: map[string]int{}}
+	sum := Summary{Phones: cfg.Phones, HandshakeOnly: cfg.HandshakeOnly, CertSetupSec: time.Since(certStart).Seconds(), Errors: map[string]int{}}
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
 	drop := make([]int, cfg.Phones) // 0 none, 1 handshake, 2 registration
@@ -191,6 +215,10 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		interval = time.Duration(float64(time.Second) / cfg.Rate)
 	}
 	tenth := max(1, cfg.Phones/10)
+	var slots chan struct{}
+	if cfg.Concurrency > 0 {
+		slots = make(chan struct{}, cfg.Concurrency)
+	}
 	for i := range macs {
 		if interval > 0 {
 			next := start.Add(time.Duration(i) * interval)
@@ -199,6 +227,12 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 				case <-time.After(d):
 				case <-ctx.Done():
 				}
+			}
+		}
+		if slots != nil {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
 			}
 		}
 		if ctx.Err() != nil {
@@ -219,9 +253,20 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		pc.NoMedia = true
 		pc.LocalAddr = addrs[i]
 		wg.Add(1)
+		var once sync.Once
+		release := func() {
+			if slots != nil {
+				once.Do(func() { <-slots })
+			}
+		}
 		go func() {
 			defer wg.Done()
-			results[i] = one(ctx, pc, drop[i], cfg.Hold)
+			defer release()
+			if cfg.HandshakeOnly {
+				results[i] = handshakeOne(ctx, pc, i == 0) // the first phone checks the server accepts the MICs
+				return
+			}
+			results[i] = one(ctx, pc, drop[i], cfg.Hold, release)
 		}()
 	}
 	wg.Wait()
@@ -267,7 +312,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 }
 
 // one runs one phone of the load.
-func one(ctx context.Context, pc phone.Config, drop int, hold time.Duration) outcome {
+// release is called once the registration is over, before the hold.
+func one(ctx context.Context, pc phone.Config, drop int, hold time.Duration, release func()) outcome {
 	if drop != 0 {
 		return dropOne(ctx, pc, drop)
 	}
@@ -285,11 +331,47 @@ func one(ctx context.Context, pc phone.Config, drop int, hold time.Duration) out
 		return outcome{kind: "failed", err: shorten(err)}
 	}
 	o := outcome{kind: "registered", at: time.Now(), latency: time.Since(t0)}
+	release()
 	select {
 	case <-time.After(hold):
 	case <-ctx.Done():
 	case <-p.Done():
 		o.lost, o.err = true, shorten(p.Err())
+	}
+	return o
+}
+
+// handshakeOne completes a TLS handshake with the phone's MIC and
+// closes; it counts as "registered" in the summary's figures. With
+// verdict it then waits briefly for the server's word on the certificate.
+func handshakeOne(ctx context.Context, pc phone.Config, verdict bool) outcome {
+	d := net.Dialer{Timeout: 10 * time.Second}
+	if pc.LocalAddr.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: pc.LocalAddr.AsSlice()}
+	}
+	t0 := time.Now()
+	conn, err := d.DialContext(ctx, "tcp", pc.Server)
+	if err != nil {
+		return outcome{kind: "failed", err: shorten(err)}
+	}
+	defer conn.Close()
+	tc := tls.Client(conn, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*pc.Certificate}})
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		return outcome{kind: "failed", err: shorten(err)}
+	}
+	o := outcome{kind: "registered", at: time.Now(), latency: time.Since(t0)}
+	if !verdict {
+		return o
+	}
+	// In TLS 1.3 the server checks the client's certificate after the
+	// client's handshake is done: a read sees its alert if it refused
+	// (tickets are consumed; nothing else comes).
+	tc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	var one [1]byte
+	if _, err := tc.Read(one[:]); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, io.EOF) {
+		return outcome{kind: "failed", err: shorten(err)}
 	}
 	return o
 }

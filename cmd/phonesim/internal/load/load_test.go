@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -178,5 +179,89 @@ func TestLoadTLS(t *testing.T) {
 	}
 	if _, ok := subjects.Load("CP-7970G-SEP001122330000"); !ok && sum.Registered == 20 {
 		t.Error("no MIC for the first phone")
+	}
+}
+
+// TestLoadHandshakeOnly: each phone completes a TLS handshake with its
+// own MIC and closes, no more than Concurrency at once; a server that
+// refuses the MICs makes the first phone fail.
+func TestLoadHandshakeOnly(t *testing.T) {
+	ca, err := mic.Load(t.TempDir(), mic.ECDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "s_server"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	serve := func(roots *x509.CertPool) (string, *atomic.Int32, *atomic.Int32, func()) {
+		var inFlight, peak, done atomic.Int32
+		ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: k}},
+			ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: roots, MinVersion: tls.VersionTLS12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					n := inFlight.Add(1)
+					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+					}
+					c.SetDeadline(time.Now().Add(10 * time.Second))
+					if c.(*tls.Conn).Handshake() == nil {
+						done.Add(1)
+					}
+					inFlight.Add(-1)
+					c.Read(make([]byte, 1)) // until the client closes
+				}()
+			}
+		}()
+		return ln.Addr().String(), &peak, &done, func() { ln.Close() }
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	addr, peak, done, stop := serve(roots)
+	defer stop()
+	cfg := Config{Phones: 30, Concurrency: 3, HandshakeOnly: true, CA: ca, BaseMAC: "001122440000",
+		Phone: phone.Config{Server: addr, Secure: true}}
+	sum, err := Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", sum)
+	if sum.Registered != 30 || sum.Failed != 0 || !strings.Contains(sum.String(), "handshakes/s") {
+		t.Errorf("summary %+v", sum)
+	}
+	if p := peak.Load(); p > 3 {
+		t.Errorf("%d handshakes at once with Concurrency 3", p)
+	}
+	for deadline := time.Now().Add(10 * time.Second); done.Load() < 30 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if d := done.Load(); d != 30 {
+		t.Errorf("server completed %d handshakes", d)
+	}
+
+	// A server that trusts another root refuses the MICs.
+	other, err := mic.Load(t.TempDir(), mic.ECDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := x509.NewCertPool()
+	wrong.AddCert(other.Cert)
+	addr2, _, _, stop2 := serve(wrong)
+	defer stop2()
+	cfg.Phone.Server, cfg.Phones = addr2, 2
+	if sum, err = Run(t.Context(), cfg); err != nil || sum.Failed == 0 {
+		t.Errorf("refused MICs: %+v, %v", sum, err)
+	}
+	cfg.HandshakeOnly, cfg.Phone.Secure = true, false
+	if _, err := Run(t.Context(), cfg); err == nil {
+		t.Error("handshake-only over plain TCP accepted")
 	}
 }
