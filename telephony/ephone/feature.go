@@ -9,12 +9,14 @@ package ephone
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"cmeos/crypto/capf"
 	"cmeos/crypto/pki"
@@ -108,6 +110,9 @@ type Feature struct {
 	x     *exchange    // registered phones and call control (its own lock)
 	ports listenPorts  // SetListenPorts (configuration lock)
 	srv   *sccp.Server // the SCCP listeners (2000, TLS 2443)
+	// tlsCache is the TLS configuration of 2443 as of the last
+	// reconciliation (nil: build on demand).
+	tlsCache atomic.Pointer[tls.Config]
 }
 
 // FromSystem returns the telephony feature of a System.
@@ -136,6 +141,7 @@ func newFeature(sys *config.System) config.Feature {
 	capf.SetDirectory(sys, f)
 	sys.Subscribe(capf.TopicLSC, FeatureTelephony, func(context.Context) error { f.publishCnf(); return nil })
 	sys.Subscribe(pki.TopicCertificates, FeatureTelephony, f.reconcileCalls)
+	sys.Subscribe(config.TopicKeys, FeatureTelephony, f.reconcileCalls) // a trustpoint's key pair replaced
 	return f
 }
 

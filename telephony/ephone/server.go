@@ -92,19 +92,35 @@ func (f *Feature) trustPool() *x509.CertPool {
 }
 
 // tlsConfig is asked per connection: the secure-signaling certificate and
-// the trust pool as configured now.
+// the trust pool as configured now. The configuration is built once per
+// change of telephony-service, certificates or keys (reconcileCalls) and
+// shared by every connection: a tls.Conn keeps its Config for its life,
+// so one per connection would cost each phone a parsed trust pool.
 func (f *Feature) tlsConfig() (*tls.Config, error) {
+	if c := f.tlsCache.Load(); c != nil {
+		return c, nil
+	}
 	f.sys.Lock()
+	c := f.buildTLSConfigLocked()
+	f.sys.Unlock()
+	if c == nil {
+		return nil, errors.New("no secure-signaling certificate")
+	}
+	f.tlsCache.CompareAndSwap(nil, c)
+	return c, nil
+}
+
+// buildTLSConfigLocked is the TLS side of secure-signaling, or nil when
+// its trustpoint has no certificate (lock held).
+func (f *Feature) buildTLSConfigLocked() *tls.Config {
 	tp := f.svc.SecureSignaling
 	cert, key, ok := pki.FromSystem(f.sys).Credentials(tp)
-	pool := f.trustPool()
-	f.sys.Unlock()
 	if tp == "" || !ok {
-		return nil, errors.New("no secure-signaling certificate")
+		return nil
 	}
 	return &tls.Config{MinVersion: tls.VersionTLS12,
 		Certificates: []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}},
-		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: pool}, nil
+		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: f.trustPool()}
 }
 
 // reconcileCalls hands call control the new configuration and brings the
@@ -117,6 +133,11 @@ func (f *Feature) reconcileCalls(ctx context.Context) error {
 	}
 	cfg := f.exchangeConfigLocked()
 	plain, secure, whyPlain, whySecure := f.listenAddrs()
+	if c := f.buildTLSConfigLocked(); c != nil {
+		f.tlsCache.Store(c)
+	} else {
+		f.tlsCache.Store(nil)
+	}
 	f.sys.Unlock()
 	f.x.setConfig(cfg)
 	ka := cfg.Service.Keepalive
