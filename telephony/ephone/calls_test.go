@@ -634,3 +634,32 @@ func TestAlarm(t *testing.T) {
 	}
 	t.Errorf("no %q in:\n%s", want, strings.Join(b.sys.Log.Entries(), "\n"))
 }
+
+// TestTrustChangeReachesTLS: 2443's TLS configuration is shared by every
+// connection and rebuilt when the trust set changes: a MIC whose root is
+// not yet imported is refused, accepted once `crypto pki authenticate`
+// imported it, and refused again after `no crypto pki trustpoint`.
+func TestTrustChangeReachesTLS(t *testing.T) {
+	b, _ := secureBox(t)
+	late := newTestCA(t, "Late Manufacturing CA")
+	mic := late.issue(t, "CP-7970-SEP000000000005")
+	o := phoneOpts{devType: sccp.DeviceStation7970, cert: &mic}
+	if _, rej := dial(t, b.secure, "000000000005", o); rej == "" {
+		t.Fatal("a MIC of an unknown root registered")
+	}
+	paste := strings.Split(strings.TrimSpace(late.pem()), "\n")
+	out := console(b.sys, "crypto pki trustpoint late", " enrollment terminal", " revocation-check none", " exit",
+		"crypto pki authenticate late|"+strings.Join(paste, "|")+"||yes")
+	if !strings.Contains(out, "% Certificate successfully imported") {
+		t.Fatalf("import:\n%s", out)
+	}
+	p, rej := dial(t, b.secure, "000000000005", o)
+	if rej != "" {
+		t.Fatalf("after the import: %s", rej)
+	}
+	p.conn.Close()
+	console(b.sys, "no crypto pki trustpoint late|yes")
+	if _, rej := dial(t, b.secure, "000000000005", o); rej == "" {
+		t.Fatal("a MIC of a removed root registered")
+	}
+}
