@@ -1,9 +1,10 @@
 // Package media is the phone simulator's audio: the Codec seam (G.711
-// µ-law and A-law written here from ITU-T G.711; G.722 and SRTP come
-// later behind the same interfaces), a tone generator, an analyser that
-// measures the frequency and signal-to-noise ratio of what arrives (so
-// tests judge audio, not packets), and a minimal RTP sender/receiver
-// (RFC 3550 fixed header only) with loss and lateness counters.
+// µ-law and A-law written here from ITU-T G.711; G.722 is advertised, not
+// spoken), a tone generator, an analyser that measures the frequency and
+// signal-to-noise ratio of what arrives (so tests judge audio, not
+// packets), and a minimal RTP sender/receiver (RFC 3550 fixed header
+// only) with loss and lateness counters, SRTP with the call manager's key
+// blocks (srtp.go, pion/srtp).
 package media
 
 import (
@@ -61,12 +62,17 @@ func ForCapability(c uint32) (Codec, error) {
 	return nil, fmt.Errorf("media: unsupported codec (payload capability %d)", c)
 }
 
-// KeyBlock is the seam for SRTP: the algorithm of the key block read from
-// OpenReceiveChannel (Rx) or StartMediaTransmission (Tx). Only its
-// algorithm and lengths are ever reported; a non-zero Algorithm means the
-// call manager asked for SRTP, which this simulator does not do yet, so
-// the stream reports it and carries on in clear.
+// KeyBlock is an SRTP key block read from OpenReceiveChannel (Rx) or
+// StartMediaTransmission (Tx). A non-zero Algorithm means the call
+// manager asked for SRTP: the stream encrypts or decrypts with Key and
+// Salt (srtp.go). Only the algorithm is ever reported (JSON, String).
 type KeyBlock struct {
 	Algorithm       uint32 `json:"algorithm"`
 	KeyLen, SaltLen uint16 `json:"-"`
+	Key, Salt       []byte `json:"-"`
+}
+
+// String shows the algorithm and lengths, never the key.
+func (k KeyBlock) String() string {
+	return fmt.Sprintf("algorithm %d, key %d bytes, salt %d bytes", k.Algorithm, k.KeyLen, k.SaltLen)
 }

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/pion/srtp/v3"
 )
 
 // MaxAudio bounds the received audio a Stream keeps (60 s at 8 kHz).
@@ -15,19 +17,22 @@ const MaxAudio = 60 * 8000
 
 // Stats are a stream's figures.
 type Stats struct {
-	Codec     string   `json:"codec,omitempty"`
-	Local     string   `json:"local"`
-	Remote    string   `json:"remote,omitempty"`
-	TxPackets int      `json:"tx_packets"`
-	RxPackets int      `json:"rx_packets"`
-	Lost      int      `json:"lost"`
-	Late      int      `json:"late"` // arrived after a later sequence number
-	Bad       int      `json:"bad"`  // not RTP, or an undecodable payload
-	Freq      float64  `json:"freq_hz"`
-	SNR       float64  `json:"snr_db"`
-	RxKey     KeyBlock `json:"rx_key"`
-	TxKey     KeyBlock `json:"tx_key"`
-	Error     string   `json:"error,omitempty"`
+	Codec     string `json:"codec,omitempty"`
+	Local     string `json:"local"`
+	Remote    string `json:"remote,omitempty"`
+	TxPackets int    `json:"tx_packets"`
+	RxPackets int    `json:"rx_packets"`
+	Lost      int    `json:"lost"`
+	Late      int    `json:"late"` // arrived after a later sequence number
+	Bad       int    `json:"bad"`  // not RTP, or an undecodable payload
+	// AuthFailures counts SRTP packets that failed authentication or
+	// replay checks (dropped).
+	AuthFailures int      `json:"srtp_auth_failures,omitempty"`
+	Freq         float64  `json:"freq_hz"`
+	SNR          float64  `json:"snr_db"`
+	RxKey        KeyBlock `json:"rx_key"`
+	TxKey        KeyBlock `json:"tx_key"`
+	Error        string   `json:"error,omitempty"`
 }
 
 // Stream is one media leg of a call: a UDP socket that receives RTP (opened
@@ -41,7 +46,8 @@ type Stream struct {
 
 	mu      sync.Mutex // guards everything below
 	rxCodec Codec
-	audio   []int16 // received, decoded, at most MaxAudio
+	rxSRTP  *srtp.Context // nil: clear RTP
+	audio   []int16       // received, decoded, at most MaxAudio
 	stats   Stats
 	started bool // highest sequence seen is valid
 	highest uint16
@@ -66,10 +72,18 @@ func Listen(ip netip.Addr) (*Stream, error) {
 func (s *Stream) Port() uint16 { return uint16(s.conn.LocalAddr().(*net.UDPAddr).Port) }
 
 // SetReceive sets the codec expected from the far end and its key block.
+// A key block the phone cannot use is recorded as the stream's error and
+// everything received is then dropped as unauthenticated.
 func (s *Stream) SetReceive(c Codec, key KeyBlock) {
+	ctx, err := key.context()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rxCodec = c
+	s.rxSRTP = ctx
+	if err != nil {
+		s.stats.Error = err.Error()
+		s.rxSRTP = refuseAll
+	}
 	s.stats.RxKey = key
 	if c != nil {
 		s.stats.Codec = c.Name()
@@ -83,10 +97,17 @@ func (s *Stream) SetTone(freq float64) {
 	s.tone.Freq = freq
 }
 
-// StartTransmit starts sending RTP to remote with codec c, one packet per
-// packetMs milliseconds (20 when 0). A second call restarts it.
+// StartTransmit starts sending RTP (SRTP when key has an algorithm) to
+// remote with codec c, one packet per packetMs milliseconds (20 when 0).
+// A second call restarts it. A key block the phone cannot use stops
+// nothing but sends nothing either: it is the stream's error.
 func (s *Stream) StartTransmit(remote netip.AddrPort, c Codec, packetMs int, key KeyBlock) {
 	s.StopTransmit()
+	tx, err := key.context()
+	if err != nil {
+		s.SetError(err)
+		return
+	}
 	if packetMs <= 0 || packetMs > 120 {
 		packetMs = 20
 	}
@@ -98,7 +119,7 @@ func (s *Stream) StartTransmit(remote netip.AddrPort, c Codec, packetMs int, key
 	s.stats.Codec = c.Name()
 	s.mu.Unlock()
 	s.wg.Add(1)
-	go s.transmit(remote, c, packetMs, stop)
+	go s.transmit(remote, c, packetMs, stop, tx)
 }
 
 // StopTransmit stops sending.
@@ -124,7 +145,7 @@ func (s *Stream) Close() {
 	s.wg.Wait()
 }
 
-func (s *Stream) transmit(remote netip.AddrPort, c Codec, packetMs int, stop chan struct{}) {
+func (s *Stream) transmit(remote netip.AddrPort, c Codec, packetMs int, stop chan struct{}, tx *srtp.Context) {
 	defer s.wg.Done()
 	samples := c.SampleRate() * packetMs / 1000
 	pcm := make([]int16, samples)
@@ -143,6 +164,7 @@ func (s *Stream) transmit(remote netip.AddrPort, c Codec, packetMs int, stop cha
 	defer timer.Stop()
 	first := true
 	buf := make([]byte, 0, 12+samples)
+	var enc []byte
 	sent := int64(0)
 	for {
 		select {
@@ -172,7 +194,15 @@ func (s *Stream) transmit(remote netip.AddrPort, c Codec, packetMs int, stop cha
 			binary.BigEndian.PutUint32(hdr[4:], ts)
 			binary.BigEndian.PutUint32(hdr[8:], ssrc)
 			buf = c.Encode(append(buf[:0], hdr[:]...), pcm)
-			if _, err := s.conn.WriteToUDPAddrPort(buf, remote); err == nil {
+			out := buf
+			if tx != nil {
+				var err error
+				if enc, err = tx.EncryptRTP(enc[:0], buf, nil); err != nil {
+					continue
+				}
+				out = enc
+			}
+			if _, err := s.conn.WriteToUDPAddrPort(out, remote); err == nil {
 				s.mu.Lock()
 				s.stats.TxPackets++
 				s.mu.Unlock()
@@ -183,6 +213,9 @@ func (s *Stream) transmit(remote netip.AddrPort, c Codec, packetMs int, stop cha
 		timer.Reset(time.Until(start.Add(time.Duration(due) * interval)))
 	}
 }
+
+// refuseAll stands for a receive key block the phone could not use.
+var refuseAll = new(srtp.Context)
 
 // ErrNotRTP reports a datagram that is not RTP version 2.
 var ErrNotRTP = errors.New("media: not an RTP packet")
@@ -214,12 +247,31 @@ func (s *Stream) receive() {
 	defer s.wg.Done()
 	buf := make([]byte, 1500)
 	var pcm []int16
+	var clear []byte
 	for {
 		n, _, err := s.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			return
 		}
-		pt, seq, payload, err := ParseRTP(buf[:n])
+		pkt := buf[:n]
+		s.mu.Lock()
+		rx := s.rxSRTP
+		s.mu.Unlock()
+		if rx != nil {
+			if rx == refuseAll {
+				err = ErrKeyBlock
+			} else {
+				clear, err = rx.DecryptRTP(clear[:0], pkt, nil)
+			}
+			if err != nil {
+				s.mu.Lock()
+				s.stats.AuthFailures++
+				s.mu.Unlock()
+				continue
+			}
+			pkt = clear
+		}
+		pt, seq, payload, err := ParseRTP(pkt)
 		s.mu.Lock()
 		c := s.rxCodec
 		switch {

@@ -191,8 +191,15 @@ func (p *Phone) keepStats(passThru uint32, s *media.Stream) {
 	p.report.Media = append(p.report.Media, MediaReport{PassThru: passThru, Stats: st})
 }
 
+// keyBlock copies the valid part of a key block (lengths beyond the
+// 16-byte fields are kept as given, so the stream refuses them).
 func keyBlock(k sccp.KeyInfo) media.KeyBlock {
-	return media.KeyBlock{Algorithm: k.Algorithm, KeyLen: k.KeyLen, SaltLen: k.SaltLen}
+	b := media.KeyBlock{Algorithm: k.Algorithm, KeyLen: k.KeyLen, SaltLen: k.SaltLen}
+	if k.Algorithm != 0 && k.KeyLen <= 16 && k.SaltLen <= 16 {
+		b.Key = append([]byte(nil), k.Key[:k.KeyLen]...)
+		b.Salt = append([]byte(nil), k.Salt[:k.SaltLen]...)
+	}
+	return b
 }
 
 // openReceive answers OpenReceiveChannel: a UDP port on the phone's

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/srtp/v3"
+
 	"cmeos/cmd/phonesim/internal/media"
 	"cmeos/cmd/phonesim/internal/mic"
 	"cmeos/cmd/phonesim/internal/sccp"
@@ -379,7 +381,15 @@ func callAndMedia(t *testing.T, proto uint8) {
 		}
 		return p.raw(b[:])
 	}
-	key := new(pay).u32(2).raw([]byte{16, 0, 14, 0}).raw(make([]byte, 40)).b // AES_CM_128_HMAC_SHA1_80, zero key
+	// AES_CM_128_HMAC_SHA1_80 with a known key and salt: the phone speaks
+	// SRTP, the test's side of the call (pion/srtp) too.
+	master, salt := bytes.Repeat([]byte{0x5A}, 16), bytes.Repeat([]byte{0xA5}, 14)
+	key := new(pay).u32(2).raw([]byte{16, 0, 14, 0}).raw(master).raw(append(append([]byte(nil), salt...), 0, 0)).raw(make([]byte, 8)).b
+	farTx, err := srtp.CreateContext(master, salt, srtp.ProtectionProfileAes128CmHmacSha1_80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	farRx, _ := srtp.CreateContext(master, salt, srtp.ProtectionProfileAes128CmHmacSha1_80)
 	orc := new(pay).u32(ref).u32(1000).u32(20).u32(sccp.CodecG711Ulaw).u32(0).u32(0).u32(ref).raw(key).u32(0).u32(0).u32(101).u32(10)
 	orc.u32(0).u32(0)
 	ip(orc, netip.MustParseAddr("127.0.0.1")).u32(uint32(far.LocalAddr().(*net.UDPAddr).Port))
@@ -428,7 +438,8 @@ func callAndMedia(t *testing.T, proto uint8) {
 			}
 			tone.Fill(pcm)
 			h := []byte{0x80, 0, byte(seq >> 8), byte(seq), 0, 0, 0, 0, 1, 2, 3, 4}
-			far.WriteToUDPAddrPort(media.Ulaw{}.Encode(h, pcm), phoneRTP)
+			enc, _ := farTx.EncryptRTP(nil, media.Ulaw{}.Encode(h, pcm), nil)
+			far.WriteToUDPAddrPort(enc, phoneRTP)
 			seq++
 		}
 	}()
@@ -440,7 +451,11 @@ func callAndMedia(t *testing.T, proto uint8) {
 		if err != nil {
 			break
 		}
-		pt, _, payload, err := media.ParseRTP(buf[:n])
+		clear, err := farRx.DecryptRTP(nil, buf[:n], nil)
+		if err != nil {
+			t.Fatalf("SRTP from the phone: %v", err)
+		}
+		pt, _, payload, err := media.ParseRTP(clear)
 		if err != nil || pt != 0 || len(payload) != 160 {
 			t.Fatalf("RTP from the phone: pt %d, %d bytes, %v", pt, len(payload), err)
 		}
