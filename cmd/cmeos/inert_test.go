@@ -46,7 +46,6 @@ func TestInertCommands(t *testing.T) {
 		"config-telephony: time-webedit",
 		"config-telephony: transfer-pattern pattern:WORD [ blind ]",
 		"config-telephony: dialplan-pattern tag:<1-32> pattern:WORD extension-length len:<1-32> [ extension-pattern ext:WORD ] [ no-reg ]",
-		"config-telephony: sdspfarm { units n:<0-5> | transcode sessions nsess:<0-128> | tag tagn:<1-5> device:WORD }",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("inert commands (-listed +flagged):\n%s", diff)

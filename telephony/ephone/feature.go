@@ -132,6 +132,7 @@ func newFeature(sys *config.System) config.Feature {
 	f.ephoneCommands()
 	f.speedDialCommands()
 	f.showCommands()
+	f.xcodeShowCommands()
 	f.x = newExchange(sys.Log, sys.Now)
 	f.srv = sccp.NewServer(sys.Log)
 	f.liveCommands()

@@ -42,6 +42,7 @@ type exchangeConfig struct {
 	// (lower case) and XcodeSessions `sdspfarm transcode sessions N`.
 	Xcoders       map[string]int
 	XcodeSessions int
+	XcodeUnits    int // `sdspfarm units N`: farms allowed at once, when set (the tags alone bound them otherwise)
 }
 
 // exchange is the registration table and call control.

@@ -40,6 +40,7 @@ func (f *Feature) exchangeConfigLocked() exchangeConfig {
 	if n := f.svc.Settings.SDSPFarmSessions; n > 0 {
 		c.XcodeSessions = n
 	}
+	c.XcodeUnits = f.svc.Settings.SDSPFarmUnits // -1: not set
 	return c
 }
 

@@ -109,7 +109,7 @@ func newSettings() Settings {
 var inertSettings = map[string]bool{
 	"auto": true, "url": true, "authentication": true, "ssh": true, "service": true, "xml": true, "standby": true,
 	"voicemail": true, "max-conferences": true, "call-forward": true, "moh": true, "web": true, "dn-webedit": true,
-	"time-webedit": true, "transfer-pattern": true, "dialplan-pattern": true, "sdspfarm": true,
+	"time-webedit": true, "transfer-pattern": true, "dialplan-pattern": true,
 }
 
 var urlKinds = []string{"directories", "services", "idle", "information", "proxy-server"}

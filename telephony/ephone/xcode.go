@@ -40,6 +40,7 @@ type xcoder struct {
 	secure bool // registered over TLS
 	caps   []uint32
 	max    int // sessions it offers (MaxStreams / 2)
+	socket int // connection number, as phones have (show sdspfarm units)
 	// sessions in use by conference ID.
 	sessions map[uint32]*xsession
 	closed   bool
@@ -73,6 +74,11 @@ func (x *exchange) registerXcoder(st station, reg *sccp.Register, secure bool) (
 		x.dropXcoderLocked(old)
 		old.st.Close()
 	}
+	if x.cfg.XcodeUnits >= 0 && len(x.xcoders) >= x.cfg.XcodeUnits {
+		x.log.Logf(logging.Warnings, "SDSPFARM", "MAX_UNITS", "%s refused: sdspfarm units %d registered already.",
+			sanitize(reg.DeviceName), x.cfg.XcodeUnits)
+		return nil, false
+	}
 	max := int(reg.MaxStreams / 2)
 	if max <= 0 {
 		max = 1
@@ -80,7 +86,8 @@ func (x *exchange) registerXcoder(st station, reg *sccp.Register, secure bool) (
 	if x.cfg.XcodeSessions > 0 && max > x.cfg.XcodeSessions {
 		max = x.cfg.XcodeSessions
 	}
-	xc := &xcoder{x: x, st: st, name: reg.DeviceName, secure: secure, max: max, sessions: map[uint32]*xsession{}}
+	x.nextSocket++
+	xc := &xcoder{x: x, st: st, name: reg.DeviceName, secure: secure, max: max, socket: x.nextSocket, sessions: map[uint32]*xsession{}}
 	if x.xcoders == nil {
 		x.xcoders = map[string]*xcoder{}
 	}

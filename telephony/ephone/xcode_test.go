@@ -110,12 +110,11 @@ func TestSecureCallKeys(t *testing.T) {
 	}
 }
 
-// TestSecureTranscodedCall is issue 13's call: phone A (encrypted, G.711
-// mu-law only) calls phone B (encrypted, G.722 only) over TLS; the box's
-// own software DSP farm, registered over TLS as sdspfarm tag xcode01,
-// transcodes with its own keys on each leg; a 1 kHz tone from A reaches B.
-func TestSecureTranscodedCall(t *testing.T) {
-	b, a, c := encryptedPair(t, []uint32{uint32(media.G711Ulaw)}, []uint32{uint32(media.G722)})
+// startFarm configures the box's own DSP farm (profile 1, security,
+// u-law and G.722, 2 sessions) to register to its TLS port as xcode01 and
+// waits until call control has its capabilities.
+func startFarm(t *testing.T, b *box) {
+	t.Helper()
 	_, port, _ := net.SplitHostPort(b.secure)
 	p, _ := strconv.Atoi(port)
 	out := console(b.sys, "sccp ccm 127.0.0.1 identifier 1 port "+strconv.Itoa(p-443)+" version 7.0+", "sccp",
@@ -125,14 +124,29 @@ func TestSecureTranscodedCall(t *testing.T) {
 	if strings.Contains(out, "%") {
 		t.Fatalf("dspfarm configuration:\n%s", out)
 	}
+	waitFarm(t, b, true)
+}
+
+// waitFarm waits until the farm is registered (up) or not.
+func waitFarm(t *testing.T, b *box, up bool) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(show(b.sys, "show sccp"), "TCP Link Status: CONNECTED") {
+	for strings.Contains(show(b.sys, "show sdspfarm units"), "] REGISTERED") != up ||
+		up && !strings.Contains(show(b.sys, "show sdspfarm units"), "G722") {
 		if time.Now().After(deadline) {
-			t.Fatalf("DSP farm did not register:\n%s\n%s", show(b.sys, "show sccp"), strings.Join(b.sys.Log.Entries(), "\n"))
+			t.Fatalf("DSP farm registered %v:\n%s\n%s", !up, show(b.sys, "show sccp"), show(b.sys, "show sdspfarm units"))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(200 * time.Millisecond) // its CapabilitiesRes
+}
+
+// TestSecureTranscodedCall is issue 13's call: phone A (encrypted, G.711
+// mu-law only) calls phone B (encrypted, G.722 only) over TLS; the box's
+// own software DSP farm, registered over TLS as sdspfarm tag xcode01,
+// transcodes with its own keys on each leg; a 1 kHz tone from A reaches B.
+func TestSecureTranscodedCall(t *testing.T) {
+	b, a, c := encryptedPair(t, []uint32{uint32(media.G711Ulaw)}, []uint32{uint32(media.G722)})
+	startFarm(t, b)
 
 	a.send(&sccp.OffHook{})
 	a.state(sccp.CallStateOffHook)
@@ -228,7 +242,7 @@ func TestSecureTranscodedCall(t *testing.T) {
 	libsrtpDecrypts(t, printed, wire)
 
 	a.send(&sccp.OnHook{})
-	deadline = time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(show(b.sys, "show sccp connections"), "session(s) 0") {
 		if time.Now().After(deadline) {
 			t.Fatalf("transcoding session not released:\n%s", show(b.sys, "show sccp connections"))
@@ -310,5 +324,89 @@ func TestEncryptedCallsNonSecure(t *testing.T) {
 	}
 	if out := show(b.sys, "show ephone offhook"); strings.Contains(out, "SRTP cipher") {
 		t.Errorf("SRTP shown for a non-secure call:\n%s", out)
+	}
+}
+
+// TestFarmLostMidCall: show sdspfarm units and sessions follow the farm
+// and its sessions; the farm going away in the middle of a transcoded
+// call (its profile shut down) frees the session on both sides without
+// touching the phones' signalling (they stay in the call and hang up
+// normally); once the farm is back, the next call uses it again.
+func TestFarmLostMidCall(t *testing.T) {
+	b, a, c := encryptedPair(t, []uint32{uint32(media.G711Ulaw)}, []uint32{uint32(media.G722)})
+	startFarm(t, b)
+	units := show(b.sys, "show sdspfarm units")
+	for _, want := range []string{"mtp-1 Device:xcode01 TCP socket:[3] REGISTERED secure\n",
+		"actual_stream:4 max_stream 4 IP:127.0.0.1 ", "Supported codec: G711Ulaw\n", "                 G722\n",
+		"max-mtps:1, max-streams:4, alloc-streams:0, act-streams:0\n"} {
+		if !strings.Contains(units, want) {
+			t.Errorf("show sdspfarm units lacks %q:\n%s", want, units)
+		}
+	}
+	call := func() {
+		a.send(&sccp.OffHook{})
+		a.state(sccp.CallStateOffHook)
+		a.dial("1006")
+		c.state(sccp.CallStateRingIn)
+		c.send(&sccp.OffHook{})
+		_, sa := mediaOf(a)
+		oc, _ := mediaOf(c)
+		if oc.CompressionType != uint32(media.G722) || sa.RemotePort == uint32(c.rtpAddr().Port()) {
+			t.Fatal("the call does not go through the farm")
+		}
+	}
+	call()
+	sessions := show(b.sys, "show sdspfarm sessions")
+	if strings.Count(sessions, " START SRTP\n") != 2 || !strings.Contains(sessions, "codec:G711Ulaw64k duration:20 vad:0 peer Stream-ID:") ||
+		!strings.Contains(sessions, "codec:G722_64k duration:20") || !strings.Contains(sessions, "Total number of active stream(s) 2") {
+		t.Errorf("show sdspfarm sessions:\n%s", sessions)
+	}
+	if u := show(b.sys, "show sdspfarm units"); !strings.Contains(u, "alloc-streams:2, act-streams:2") {
+		t.Errorf("show sdspfarm units during the call:\n%s", u)
+	}
+	if s := show(b.sys, "show sdspfarm sessions summary"); strings.Contains(s, "Stream-ID") || !strings.Contains(s, "stream(s) 2") {
+		t.Errorf("show sdspfarm sessions summary:\n%s", s)
+	}
+
+	if out := console(b.sys, "dspfarm profile 1 transcode security", " shutdown", " exit"); strings.Contains(out, "%") {
+		t.Fatalf("shutdown:\n%s", out)
+	}
+	waitFarm(t, b, false)
+	if u := show(b.sys, "show sdspfarm units"); !strings.Contains(u, "mtp-1 Device:xcode01 TCP socket:[-1] UNREGISTERED") ||
+		!strings.Contains(u, "alloc-streams:0, act-streams:0") {
+		t.Errorf("show sdspfarm units after the farm left:\n%s", u)
+	}
+	if s := show(b.sys, "show sccp connections"); !strings.Contains(s, "session(s) 0") {
+		t.Errorf("the farm kept its session:\n%s", s)
+	}
+	if !strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "xcode01 has unregistered") {
+		t.Error("no UNREGISTER log line")
+	}
+	// The phones are still in their call and hang up as usual.
+	a.send(&sccp.OnHook{})
+	a.state(sccp.CallStateOnHook)
+	c.state(sccp.CallStateOnHook)
+	c.send(&sccp.OnHook{})
+
+	if out := console(b.sys, "dspfarm profile 1 transcode security", " no shutdown", " exit"); strings.Contains(out, "%") {
+		t.Fatalf("no shutdown:\n%s", out)
+	}
+	waitFarm(t, b, true)
+	call()
+	a.send(&sccp.OnHook{})
+	a.state(sccp.CallStateOnHook)
+
+	// sdspfarm units 0: no farm may register.
+	console(b.sys, "telephony-service", " sdspfarm units 0", " exit",
+		"dspfarm profile 1 transcode security", " shutdown", " no shutdown", " exit")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "xcode01 refused: sdspfarm units 0 registered already") {
+		if time.Now().After(deadline) {
+			t.Fatalf("farm not refused with sdspfarm units 0:\n%s", show(b.sys, "show sdspfarm units"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if u := show(b.sys, "show sdspfarm units"); !strings.Contains(u, "UNREGISTERED") {
+		t.Errorf("show sdspfarm units:\n%s", u)
 	}
 }
