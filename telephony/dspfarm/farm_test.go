@@ -297,3 +297,33 @@ func (p *phone) receive(d time.Duration) []int16 {
 }
 
 func (p *phone) stats() int { return p.got }
+
+// TestKeyBlockLengths: a key block whose lengths do not fit its suite,
+// or overrun the 16-byte fields, or name an unknown suite, is refused
+// (the leg is then refused with a status, see openReceive); a good one
+// and the empty one are accepted.
+func TestKeyBlockLengths(t *testing.T) {
+	good, _ := srtp.NewKey(srtp.Default)
+	ok := keyBlock(good)
+	for _, tc := range []struct {
+		name  string
+		edit  func(*sccp.MediaEncryptionKeyInfo)
+		valid bool
+	}{
+		{"good", func(*sccp.MediaEncryptionKeyInfo) {}, true},
+		{"none", func(k *sccp.MediaEncryptionKeyInfo) { *k = sccp.MediaEncryptionKeyInfo{} }, true},
+		{"short key", func(k *sccp.MediaEncryptionKeyInfo) { k.KeyLen = 15 }, false},
+		{"key past its field", func(k *sccp.MediaEncryptionKeyInfo) { k.KeyLen = 17 }, false},
+		{"long salt", func(k *sccp.MediaEncryptionKeyInfo) { k.SaltLen = 16 }, false},
+		{"salt past its field", func(k *sccp.MediaEncryptionKeyInfo) { k.SaltLen = 0xFFFF }, false},
+		{"zero lengths", func(k *sccp.MediaEncryptionKeyInfo) { k.KeyLen, k.SaltLen = 0, 0 }, false},
+		{"unknown suite", func(k *sccp.MediaEncryptionKeyInfo) { k.Algorithm = 3 }, false},
+	} {
+		k := ok
+		tc.edit(&k)
+		_, err := keyFrom(k)
+		if (err == nil) != tc.valid {
+			t.Errorf("%s: err %v", tc.name, err)
+		}
+	}
+}
