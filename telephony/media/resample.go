@@ -37,49 +37,96 @@ func init() {
 	}
 }
 
-// Upsampler doubles the rate of 8 kHz audio.
-type Upsampler struct {
-	hist [hbTaps]int32 // input history at 16 kHz (zeros between samples)
+// tap is one non-zero coefficient of a polyphase branch: the output
+// takes coef × the input sample back samples before the newest.
+type tap struct {
+	back int
+	coef int64
 }
 
-// Upsample appends 2×len(in) samples at 16 kHz to dst.
+// upTaps are the two branches of the upsampler: output 2m (the newest
+// 16 kHz sample is the input s[m]) and output 2m+1 (the newest is an
+// inserted zero), as taps on the 8 kHz input; downTaps is the
+// decimator's filter on the 16 kHz input. Only non-zero coefficients are
+// kept: a half-band filter's even-distance taps are zero, so the second
+// upsampler branch is the centre tap alone. The sums are the same as the
+// full convolution's (the skipped terms are exact zeros).
+var upTaps [2][]tap
+var downTaps []tap
+
+const (
+	upTail   = (hbTaps - 1) / 2 // 8 kHz samples of history the upsampler needs
+	downTail = hbTaps - 2       // 16 kHz samples of history the decimator needs
+)
+
+func init() {
+	const m = hbTaps - 1
+	for i := 0; i < hbTaps; i++ {
+		if halfBand[i] == 0 {
+			continue
+		}
+		// Full-rate history position i holds the sample m-i before the
+		// newest; in branch 0 even distances are input samples, in
+		// branch 1 odd ones are.
+		d := m - i
+		upTaps[d%2] = append(upTaps[d%2], tap{back: d / 2, coef: int64(halfBand[i])})
+		downTaps = append(downTaps, tap{back: d, coef: int64(halfBand[i])})
+	}
+}
+
+// Upsampler doubles the rate of 8 kHz audio.
+type Upsampler struct {
+	buf []int32 // the last upTail input samples, then the frame in work
+}
+
+// Upsample appends 2×len(in) samples at 16 kHz to dst. It allocates only
+// on its first frames (the work buffer grows to the frame size).
 func (u *Upsampler) Upsample(dst []int16, in []int16) []int16 {
+	if len(u.buf) < upTail {
+		u.buf = make([]int32, upTail, upTail+320)
+	}
+	b := u.buf[:upTail]
 	for _, s := range in {
-		// Insert the sample and a zero; the filter's gain of 1 at DC is
-		// doubled to make up for the zeros.
-		for phase := 0; phase < 2; phase++ {
-			copy(u.hist[:hbTaps-1], u.hist[1:])
-			if phase == 0 {
-				u.hist[hbTaps-1] = int32(s)
-			} else {
-				u.hist[hbTaps-1] = 0
-			}
+		b = append(b, int32(s))
+	}
+	for n := upTail; n < len(b); n++ {
+		// Each branch's gain is doubled to make up for the zeros.
+		for _, taps := range upTaps {
 			var acc int64
-			for i := 0; i < hbTaps; i++ {
-				acc += int64(u.hist[i]) * int64(halfBand[i])
+			for _, t := range taps {
+				acc += int64(b[n-t.back]) * t.coef
 			}
 			dst = append(dst, int16(sat16(int32(acc>>(hbShift-1)))))
 		}
 	}
+	copy(b, b[len(b)-upTail:])
+	u.buf = b[:upTail]
 	return dst
 }
 
 // Downsampler halves the rate of 16 kHz audio.
 type Downsampler struct {
-	hist [hbTaps]int32
+	buf []int32 // the last downTail input samples, then the frame in work
 }
 
-// Downsample appends len(in)/2 samples at 8 kHz to dst.
+// Downsample appends len(in)/2 samples at 8 kHz to dst (an odd last
+// sample is dropped).
 func (d *Downsampler) Downsample(dst []int16, in []int16) []int16 {
-	for j := 0; j+1 < len(in); j += 2 {
-		copy(d.hist[:hbTaps-2], d.hist[2:])
-		d.hist[hbTaps-2] = int32(in[j])
-		d.hist[hbTaps-1] = int32(in[j+1])
+	if len(d.buf) < downTail {
+		d.buf = make([]int32, downTail, downTail+640)
+	}
+	b := d.buf[:downTail]
+	for _, s := range in[:len(in)&^1] {
+		b = append(b, int32(s))
+	}
+	for n := downTail + 1; n < len(b); n += 2 {
 		var acc int64
-		for i := 0; i < hbTaps; i++ {
-			acc += int64(d.hist[i]) * int64(halfBand[i])
+		for _, t := range downTaps {
+			acc += int64(b[n-t.back]) * t.coef
 		}
 		dst = append(dst, int16(sat16(int32(acc>>hbShift))))
 	}
+	copy(b, b[len(b)-downTail:])
+	d.buf = b[:downTail]
 	return dst
 }
