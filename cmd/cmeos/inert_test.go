@@ -26,9 +26,16 @@ func TestInertCommands(t *testing.T) {
 	}
 	want := []string{
 		"config: logging rate-limit rate:<1-10000>",
+		"config: resource policy",
+		"config: ip cef",
+		"config: control-plane",
 		"config: ntp server A.B.C.D [ prefer ]",
 		"config-if: duplex { auto | full | half }",
 		"config-if: speed { auto | 10 | 100 | 1000 }",
+		"config-if: fair-queue [ cdt:<1-4096> [ queues:<16-4096> [ rsv:<0-1000> ] ] ]",
+		"config-if: ip rsvp bandwidth [ kbps:<1-10000000> [ flow:<1-10000000> ] ]",
+		"config-if: cdp enable",
+		"config-if: h323-gateway voip { interface | id gk:WORD ipaddr gkip:A.B.C.D [ port:<1-65535> ] | h323-id h323id:WORD | tech-prefix prefix:WORD }",
 		"config-telephony: auto assign first:<1-1500> to last:<1-1500>",
 		"config-telephony: url { directories | services | idle | information | proxy-server } value:LINE",
 		"config-telephony: url authentication authurl:WORD app:WORD password [ typ:{ 0 | 6 } ] pw:WORD",

@@ -29,6 +29,13 @@ func init() {
  ip address 10.13.33.11 255.255.255.0 secondary
  duplex auto
  speed auto
+ fair-queue 64 256 32
+ h323-gateway voip interface
+ h323-gateway voip id GK1 ipaddr 10.13.32.13 1719
+ h323-gateway voip h323-id 2851-CiscoUnifiedCME
+ h323-gateway voip tech-prefix 1#
+ ip rsvp bandwidth 1000 100
+ no cdp enable
 interface GigabitEthernet0/1
  no ip address
  shutdown
@@ -62,7 +69,7 @@ type Interface struct {
 	MTU         int
 	Dot1Q       int
 	Encap       string // other encapsulations (hdlc, ppp) stored as typed
-	Extra       []string
+	Extra       []string // inert lines kept as typed (fair-queue, ip rsvp, no cdp enable, h323-gateway voip)
 	// Method is how the address was set, for show ip interface brief:
 	// "NVRAM" from startup-config, "manual" typed.
 	Method string
@@ -127,6 +134,14 @@ func newFeature(sys *config.System) config.Feature {
 		"bytes": "MTU size in bytes", "encapsulation": "Set encapsulation type for an interface",
 		"dot1q": "IEEE 802.1Q Virtual LAN", "vlan": "IEEE 802.1Q VLAN ID", "hdlc": "Serial HDLC synchronous", "ppp": "Point-to-Point protocol",
 		"10": "Force 10 Mbps operation", "100": "Force 100 Mbps operation", "1000": "Force 1000 Mbps operation",
+		"fair-queue": "Enable Fair Queuing on an Interface", "cdt": "Congestive Discard Threshold",
+		"queues": "Number Dynamic Conversation Queues", "rsv": "Number Reservable Conversation Queues",
+		"rsvp": "RSVP Interface Commands", "bandwidth": "RSVP bandwidth", "kbps": "Maximum reservable bandwidth (KBPS)",
+		"flow": "Largest reservable flow (KBPS)", "cdp": "CDP interface subcommands", "enable": "Enable CDP on interface",
+		"h323-gateway": "Configure H323 Gateway", "voip": "Configure H323 Gateway for VoIP",
+		"id": "Configure GateKeeper Identifier", "gk": "GateKeeper identifier", "ipaddr": "IP address of GateKeeper",
+		"gkip": "GateKeeper IP address", "port": "GateKeeper port number", "h323-id": "Configure H323 Identifier",
+		"h323id": "H323 identifier", "tech-prefix": "Configure technology prefix", "prefix": "Technology prefix",
 	}
 	t.Add(cli.ModeConfig, cli.Command{Syntax: "interface type:WORD [ unit:WORD ]", Help: help, Owner: "interface", No: true,
 		Run: func(c *cli.Context) error {
@@ -227,6 +242,38 @@ func newFeature(sys *config.System) config.Feature {
 		}
 		return nil
 	})
+	// Lines of seed 004's E10 that have no effect on this box (queueing,
+	// RSVP, CDP, the H.323 gateway's interface binding: there is no H.323
+	// stack): kept as typed and rendered back (cli.Command.Inert).
+	extra := func(syntax, key string) {
+		t.Add(ModeInterface, cli.Command{Syntax: syntax, Help: help, Owner: "interface", No: true, Inert: true,
+			Run: func(c *cli.Context) error {
+				ifc := cur(c)
+				line := c.CanonicalArgs()
+				k := key
+				if k == "" {
+					k = line
+				}
+				var keep []string
+				for _, e := range ifc.Extra {
+					if !strings.HasPrefix(strings.TrimPrefix(e, "no "), k) {
+						keep = append(keep, e)
+					}
+				}
+				switch {
+				case key == "cdp enable" && c.Negate && !c.Default:
+					keep = append(keep, "no cdp enable") // CDP is on by default
+				case !c.Negate && key != "cdp enable":
+					keep = append(keep, line)
+				}
+				ifc.Extra = keep
+				return nil
+			}})
+	}
+	extra("fair-queue [ cdt:<1-4096> [ queues:<16-4096> [ rsv:<0-1000> ] ] ]", "fair-queue")
+	extra("ip rsvp bandwidth [ kbps:<1-10000000> [ flow:<1-10000000> ] ]", "ip rsvp bandwidth")
+	extra("cdp enable", "cdp enable")
+	extra("h323-gateway voip { interface | id gk:WORD ipaddr gkip:A.B.C.D [ port:<1-65535> ] | h323-id h323id:WORD | tech-prefix prefix:WORD }", "")
 	add("mtu bytes:<64-9216>", func(c *cli.Context, ifc *Interface) error {
 		ifc.MTU = 0
 		if !c.Negate {
@@ -309,6 +356,9 @@ func (f *Interfaces) Render(r *config.Renderer) {
 		}
 		if ifc.Speed != "" {
 			r.Sub("speed " + ifc.Speed)
+		}
+		for _, e := range ifc.Extra {
+			r.Sub(e)
 		}
 		r.Bang()
 	}
