@@ -68,7 +68,7 @@ type Interface struct {
 	Speed       string
 	MTU         int
 	Dot1Q       int
-	Encap       string // other encapsulations (hdlc, ppp) stored as typed
+	Encap       string   // other encapsulations (hdlc, ppp) stored as typed
 	Extra       []string // inert lines kept as typed (fair-queue, ip rsvp, no cdp enable, h323-gateway voip)
 	// Method is how the address was set, for show ip interface brief:
 	// "NVRAM" from startup-config, "manual" typed.
