@@ -24,6 +24,7 @@ import (
 	_ "cmeos/ios/sshd"
 	_ "cmeos/ios/system"
 	_ "cmeos/telephony/dhcpd"
+	_ "cmeos/telephony/dialplan"
 	_ "cmeos/telephony/dspfarm"
 	_ "cmeos/telephony/ephone"
 	_ "cmeos/telephony/tftpd"

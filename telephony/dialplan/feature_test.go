@@ -1,0 +1,151 @@
+package dialplan_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"cmeos/ios/config/configtest"
+	"cmeos/telephony/dialplan"
+)
+
+const plan = `dial-peer voice 1 voip
+ destination-pattern .....
+ session target ras
+dial-peer voice 10 voip
+ destination-pattern 2668....
+ session protocol sipv2
+ session target ipv4:10.13.46.200:5061
+ session transport tls
+ srtp fallback
+ preference 2
+dial-peer voice 11 voip
+ destination-pattern 2668....
+ session protocol sipv2
+ session target ipv4:10.13.46.201
+ preference 1
+dial-peer voice 12 voip
+ destination-pattern 26681...
+ session protocol sipv2
+ session target ipv4:10.13.46.202
+ huntstop
+dial-peer voice 13 voip
+ destination-pattern 26681...
+ session protocol sipv2
+ session target ipv4:10.13.46.203
+dial-peer voice 20 voip
+ destination-pattern 9T
+ session protocol sipv2
+ session target ipv4:10.13.46.204
+ incoming called-number 9362....
+dial-peer voice 30 voip
+ shutdown
+ destination-pattern 5694....
+dial-peer voice 201 pots
+ destination-pattern 93625...
+ no digit-strip
+`
+
+func tags(rt dialplan.Route) []int {
+	var out []int
+	for _, p := range rt.Peers {
+		out = append(out, p.Tag)
+	}
+	return out
+}
+
+// TestLookup: longest (most explicit) match first, then preference, then
+// tag; huntstop ends the list; T completes only on the timeout; shut
+// down peers never match; incoming called-number picks the inbound peer.
+func TestLookup(t *testing.T) {
+	sys := configtest.NewSystem(t, nil, nil, plan)
+	f := dialplan.FromSystem(sys)
+	sys.Lock()
+	defer sys.Unlock()
+	for _, tc := range []struct {
+		num   string
+		final bool
+		want  string
+		more  bool
+	}{
+		{"26681234", false, "[12]", false},    // 12 (5 digits explicit) huntstop
+		{"26689999", false, "[11 10]", false}, // preference 1 before 2
+		{"2668", false, "[]", true},           // could still match
+		{"12345", false, "[1]", false},        // .....
+		{"56941234", false, "[]", false},      // 30 shut down
+		{"9", false, "[]", true},              // 9T waits
+		{"9555", true, "[20]", false},         // 9T after the timeout
+		{"93625123", false, "[201]", true},    // pots; 9T could take more digits
+		{"7", false, "[]", true},              // ..... could match
+		{"777777", false, "[]", false},        // nothing
+	} {
+		rt := f.Lookup(tc.num, tc.final)
+		if got := fmt.Sprint(tags(rt)); got != tc.want || rt.More != tc.more {
+			t.Errorf("%s (final %v): peers %s more %v, want %s more %v", tc.num, tc.final, got, rt.More, tc.want, tc.more)
+		}
+	}
+	if p := f.Incoming("93621000"); p == nil || p.Tag != 20 {
+		t.Errorf("incoming called-number: %v", p)
+	}
+	if p := f.Incoming("12345"); p != nil {
+		t.Errorf("incoming for 12345: %d", p.Tag)
+	}
+	if tag, why, _ := f.RouteNumber("12345", false); tag != 1 || !strings.Contains(why, "H.323") {
+		t.Errorf("H.323 peer: %d %q", tag, why)
+	}
+	if tag, why, _ := f.RouteNumber("93625123", false); tag != 201 || !strings.Contains(why, "no voice ports") {
+		t.Errorf("POTS peer: %d %q", tag, why)
+	}
+}
+
+// TestDialPeerBadInput: IOS errors for bad patterns, targets, ranges and
+// commands of the other peer kind, and nothing changes.
+func TestDialPeerBadInput(t *testing.T) {
+	sys := configtest.NewSystem(t, nil, nil, plan)
+	before := configtest.Exec(sys, "show running-config | section dial-peer")
+	out := configtest.Configure(sys, `dial-peer voice 10 voip
+ destination-pattern 26[9-1]
+ session target ipv4:10.1.1.300
+ session target ipv6:[::1]
+ session target ipv4:10.1.1.1:70000
+ preference 11
+ direct-inward-dial
+ prefix 9x
+dial-peer voice 10 pots
+dial-peer voice 201 pots
+ port 1/0:15
+ session target ras
+dial-peer voice 0 voip
+`)
+	if n := strings.Count(out, "% Invalid input detected at '^' marker."); n < 9 {
+		t.Errorf("%d invalid-input errors:\n%s", n, out)
+	}
+	if !strings.Contains(out, "% Dial-peer 10 already exists as voip; remove it first.") {
+		t.Errorf("kind change accepted:\n%s", out)
+	}
+	if after := configtest.Exec(sys, "show running-config | section dial-peer"); after != before {
+		t.Errorf("configuration changed:\n%s", after)
+	}
+}
+
+// TestShowDialPeer: the summary lists every peer with its state, pattern,
+// preference and target; the long form names protocol, transport, SRTP.
+func TestShowDialPeer(t *testing.T) {
+	sys := configtest.NewSystem(t, nil, nil, plan)
+	sum := configtest.Exec(sys, "show dial-peer voice summary")
+	for _, want := range []string{"TAG    TYPE  MIN  OPER PREFIX    DEST-PATTERN         FER THRU SESS-TARGET",
+		"10     voip  up   up             2668....             2   syst ipv4:10.13.46.200:5061",
+		"30     voip  down down           5694....             0   syst",
+		"201    pots  up   down           93625...             0"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
+	one := configtest.Exec(sys, "show dial-peer voice 10")
+	for _, want := range []string{"VoiceOverIpPeer10", "session-target = `ipv4:10.13.46.200:5061', session-protocol = sipv2, session-transport = tls,",
+		"srtp = fallback on,", "preference=2"} {
+		if !strings.Contains(one, want) {
+			t.Errorf("show dial-peer voice 10 lacks %q:\n%s", want, one)
+		}
+	}
+}
