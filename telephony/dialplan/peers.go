@@ -14,10 +14,12 @@
 package dialplan
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
@@ -107,6 +109,48 @@ type Feature struct {
 	sys   *config.System
 	peers map[int]*Peer
 	debug bool // debug voip dialpeer
+	// plan is the table as of the last reconciliation, for call control,
+	// which routes without the configuration lock.
+	plan atomic.Pointer[Plan]
+}
+
+// Plan is a read-only copy of the dial-peer table.
+type Plan struct {
+	peers []Peer // by tag
+	debug bool
+	log   *logging.Logger
+}
+
+// Reconcile takes a new copy of the table for call control.
+func (f *Feature) Reconcile(context.Context) error {
+	f.sys.Lock()
+	pl := f.snapshotLocked()
+	f.sys.Unlock()
+	f.plan.Store(pl)
+	return nil
+}
+
+func (f *Feature) snapshotLocked() *Plan {
+	pl := &Plan{debug: f.debug, log: f.sys.Log}
+	for _, tag := range sortedTags(f.peers) {
+		p := *f.peers[tag]
+		p.DTMF = append([]string(nil), p.DTMF...)
+		pl.peers = append(pl.peers, p)
+	}
+	return pl
+}
+
+// RouteFunc is the call-control seam (telephony/ephone finds it with
+// config.Find): it returns RouteNumber on the current table, safe to call
+// without the configuration lock.
+func (f *Feature) RouteFunc() func(number string, final bool) (tag int, refuse string, more bool) {
+	return func(number string, final bool) (int, string, bool) {
+		pl := f.plan.Load()
+		if pl == nil {
+			return 0, "", false
+		}
+		return pl.RouteNumber(number, final)
+	}
 }
 
 // FromSystem returns the dial-peer feature of sys.
@@ -346,12 +390,14 @@ func newFeature(sys *config.System) config.Feature {
 	t.Add(cli.ModeExec, cli.Command{Syntax: "debug voip dialpeer [ all ]", Help: sh,
 		Run: func(c *cli.Context) error {
 			f.debug = true
+			f.plan.Store(f.snapshotLocked())
 			c.Printf("voip dialpeer all debugging is on\n")
 			return nil
 		}})
 	t.Add(cli.ModeExec, cli.Command{Syntax: "no debug voip dialpeer [ all ]", Help: sh,
 		Run: func(c *cli.Context) error {
 			f.debug = false
+			f.plan.Store(f.snapshotLocked())
 			c.Printf("voip dialpeer all debugging is off\n")
 			return nil
 		}})
@@ -457,9 +503,14 @@ type Route struct {
 // dial-peers that are not shut down (configuration lock held). final is
 // true after the interdigit timeout: T patterns then complete.
 func (f *Feature) Lookup(number string, final bool) Route {
+	return f.snapshotLocked().Lookup(number, final)
+}
+
+// Lookup is Feature.Lookup on this copy of the table.
+func (pl *Plan) Lookup(number string, final bool) Route {
 	var rt Route
-	for _, tag := range sortedTags(f.peers) {
-		p := f.peers[tag]
+	for i := range pl.peers {
+		p := &pl.peers[i]
 		if p.Shutdown || p.Pattern == nil {
 			continue
 		}
@@ -484,12 +535,12 @@ func (f *Feature) Lookup(number string, final bool) Route {
 			break
 		}
 	}
-	if f.debug {
+	if pl.debug {
 		var tags []string
 		for _, p := range rt.Peers {
 			tags = append(tags, strconv.Itoa(p.Tag))
 		}
-		f.sys.Log.Logf(logging.Debugging, "DIALPEER", "MATCH", "//-1/xxxxxxxxxxxx/DPM/dpMatchPeers: Calling Number=, Called Number=%s, Peer Info Type=DIALPEER_INFO_SPEECH; Result=%s; dial-peers %s",
+		pl.log.Logf(logging.Debugging, "DIALPEER", "MATCH", "//-1/xxxxxxxxxxxx/DPM/dpMatchPeers: Calling Number=, Called Number=%s, Peer Info Type=DIALPEER_INFO_SPEECH; Result=%s; dial-peers %s",
 			logging.Escape(number), map[bool]string{true: "SUCCESS(0)", false: "NO_MATCH(-1)"}[len(rt.Peers) > 0], strings.Join(tags, ","))
 	}
 	return rt
@@ -518,7 +569,12 @@ func (f *Feature) Incoming(called string) *Peer {
 // number cannot be placed on this box, and more when the caller should
 // wait for more digits (configuration lock held).
 func (f *Feature) RouteNumber(number string, final bool) (tag int, refuse string, more bool) {
-	rt := f.Lookup(number, final)
+	return f.snapshotLocked().RouteNumber(number, final)
+}
+
+// RouteNumber is Feature.RouteNumber on this copy of the table.
+func (pl *Plan) RouteNumber(number string, final bool) (tag int, refuse string, more bool) {
+	rt := pl.Lookup(number, final)
 	if len(rt.Peers) == 0 {
 		return 0, "", rt.More
 	}

@@ -2,6 +2,8 @@ package ephone
 
 import (
 	"time"
+
+	"cmeos/ios/logging"
 )
 
 // Call control: the registered phones' line appearances, the calls between
@@ -291,6 +293,13 @@ func (x *exchange) armInterdigit(l *leg) {
 // more digits or the interdigit timeout); no possible match is reorder.
 func (x *exchange) route(l *leg, final bool) {
 	m := matchNumber(x.cfg.DNs, l.digits)
+	// A number no ephone-dn matches goes to the dial plan.
+	var peer int
+	var refuse string
+	var more bool
+	if m.tag == 0 && x.dialPlan != nil {
+		peer, refuse, more = x.dialPlan(l.digits, final)
+	}
 	switch {
 	case m.tag != 0 && (!m.partial || final):
 		if l.timer != nil {
@@ -302,12 +311,17 @@ func (x *exchange) route(l *leg, final bool) {
 			return
 		}
 		x.place(l, m.tag, m.hunt)
-	case m.partial && !final:
+	case (m.partial || more) && !final:
 		x.armInterdigit(l)
 	default:
 		if l.timer != nil {
 			l.timer.Stop()
 			l.timer = nil
+		}
+		if peer != 0 {
+			// A dial-peer matched, but it leads nowhere this box can go
+			// (no trunk runtime, H.323, POTS without voice ports).
+			x.log.Logf(logging.Notifications, "DIALPEER", "CALL_REFUSED", "Call from %s refused: %s.", l.ph.name, refuse)
 		}
 		l.state = legReorder
 		l.ph.sigReorder(l)

@@ -663,3 +663,47 @@ func TestTrustChangeReachesTLS(t *testing.T) {
 		t.Fatal("a MIC of a removed root registered")
 	}
 }
+
+// TestDialPeerRouting: a number no ephone-dn matches goes to the dial
+// plan. A SIP dial-peer that matches is refused (no trunk runtime yet)
+// with a log line naming it and reorder; an H.323 one likewise; a T
+// pattern waits for the interdigit timeout before deciding; a number no
+// dial-peer matches is reorder at once, as before.
+func TestDialPeerRouting(t *testing.T) {
+	cfg := append(append([]string(nil), plainConfig...), "telephony-service", " timeouts interdigit 2", " exit",
+		"dial-peer voice 10 voip", " destination-pattern 2668....", " session protocol sipv2", " session target ipv4:127.0.0.1", " exit",
+		"dial-peer voice 11 voip", " destination-pattern 5694....", " session target ras", " exit",
+		"dial-peer voice 20 voip", " destination-pattern 8T", " session protocol sipv2", " session target ipv4:127.0.0.1", " exit")
+	b := newBox(t, cfg...)
+	p := register(t, b, "000000000001")
+	for _, tc := range []struct{ number, log string }{
+		{"26681234", "Call from SEP000000000001 refused: dial-peer voice 10 voip matches 26681234: no SIP trunk runtime"},
+		{"56941234", "dial-peer voice 11 voip matches 56941234: H.323 session protocol"},
+		{"8123", "dial-peer voice 20 voip matches 8123"},
+	} {
+		p.send(&sccp.OffHook{})
+		p.state(sccp.CallStateOffHook)
+		p.dial(tc.number)
+		p.state(sccp.CallStateCongestion)
+		p.tone(sccp.ToneReorderTone)
+		p.send(&sccp.OnHook{})
+		p.state(sccp.CallStateOnHook)
+		if !strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), tc.log) {
+			t.Errorf("%s: no log line %q:\n%s", tc.number, tc.log, strings.Join(b.sys.Log.Entries(), "\n"))
+		}
+	}
+	// Nothing matches: reorder, no dial-peer log line.
+	n := len(b.sys.Log.Entries())
+	p.send(&sccp.OffHook{})
+	p.state(sccp.CallStateOffHook)
+	p.dial("7")
+	p.state(sccp.CallStateCongestion)
+	if strings.Contains(strings.Join(b.sys.Log.Entries()[n:], "\n"), "CALL_REFUSED") {
+		t.Error("a dial-peer refusal for a number no dial-peer matches")
+	}
+	// The ephone-dns still win: 1002 rings phone 2.
+	p.send(&sccp.OnHook{})
+	p.state(sccp.CallStateOnHook)
+	p2 := register(t, b, "000000000002")
+	call(t, p, p2, "1002")
+}

@@ -58,8 +58,11 @@ type exchange struct {
 	nextParty  uint32
 	nextSocket int
 	interdigit time.Duration // 0: defaultInterdigit
-	planner    MediaPlanner
-	xcoders    map[string]*xcoder // registered DSP farms by lower-case name
+	// dialPlan routes numbers that match no ephone-dn (the dial-peers of
+	// telephony/dialplan, found by the feature); nil: none.
+	dialPlan RouteFunc
+	planner  MediaPlanner
+	xcoders  map[string]*xcoder // registered DSP farms by lower-case name
 
 	debug debugFlags
 }
@@ -337,6 +340,23 @@ func (x *exchange) unregisterLocked(p *phone, normal bool) {
 // setConfig installs a new configuration copy; registered phones whose
 // ephone was removed, or whose MAC or security mode changed, are reset so
 // that they register again under the new policy.
+// RouteFunc is the dial plan's answer for a number no ephone-dn matches:
+// the first dial-peer's tag (0: none) with why the call cannot be placed,
+// and whether a longer number could match (wait for digits).
+type RouteFunc func(number string, final bool) (tag int, refuse string, more bool)
+
+// dialPlanSource is implemented by telephony/dialplan's feature (found
+// with config.Find, so neither package imports the other).
+type dialPlanSource interface {
+	RouteFunc() func(number string, final bool) (tag int, refuse string, more bool)
+}
+
+func (x *exchange) setDialPlan(r RouteFunc) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.dialPlan = r
+}
+
 func (x *exchange) setConfig(c exchangeConfig) {
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"cmeos/crypto/pki"
+	"cmeos/ios/config"
 	"cmeos/telephony/sccp"
 )
 
@@ -140,6 +141,9 @@ func (f *Feature) reconcileCalls(ctx context.Context) error {
 		f.tlsCache.Store(nil)
 	}
 	f.sys.Unlock()
+	if src, ok := config.Find[dialPlanSource](f.sys); ok {
+		f.x.setDialPlan(src.RouteFunc())
+	}
 	f.x.setConfig(cfg)
 	ka := cfg.Service.Keepalive
 	if ka == 0 {

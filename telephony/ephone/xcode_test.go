@@ -13,6 +13,7 @@ import (
 	"github.com/zaf/g711"
 
 	"cmeos/crypto/srtp"
+	_ "cmeos/telephony/dialplan"
 	_ "cmeos/telephony/dspfarm"
 	"cmeos/telephony/media"
 	"cmeos/telephony/sccp"
