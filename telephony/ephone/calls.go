@@ -66,6 +66,9 @@ type call struct {
 	hunt                    []int       // DNs sharing the number, to try while busy
 	noan                    *time.Timer // call-forward noan
 	media                   *callMedia
+	// started and connected are when the call was placed and answered
+	// (show call active voice).
+	started, connected time.Time
 }
 
 // other returns the leg across the call from l, or nil.
@@ -332,7 +335,7 @@ func (x *exchange) route(l *leg, final bool) {
 // busy).
 func (x *exchange) place(l *leg, tag int, hunt []int) {
 	p := l.ph
-	c := &call{id: l.ref, caller: l, calledDN: tag}
+	c := &call{id: l.ref, caller: l, calledDN: tag, started: x.now()}
 	l.call = c
 	if d, ok := x.cfg.DNs[l.dn]; ok {
 		c.callingNum, c.callingName = d.Number, d.Name
@@ -487,6 +490,7 @@ func (x *exchange) answer(l *leg) {
 	}
 	x.stopAlerting(c, l)
 	c.callee = l
+	c.connected = x.now()
 	l.state = legConnected
 	c.caller.state = legConnected
 	p.sigConnected(l)

@@ -707,3 +707,25 @@ func TestDialPeerRouting(t *testing.T) {
 	p2 := register(t, b, "000000000002")
 	call(t, p, p2, "1002")
 }
+
+// TestShowCallActiveVoice: a connected call shows as two SCCP legs with
+// their direction, numbers, state and codec; the totals count them; no
+// call, no legs.
+func TestShowCallActiveVoice(t *testing.T) {
+	b := newBox(t, plainConfig...)
+	p1, p3 := register(t, b, "000000000001"), register(t, b, "000000000003")
+	if out := show(b.sys, "show call active voice brief"); !strings.Contains(out, "Total call-legs: 0") {
+		t.Errorf("idle:\n%s", out)
+	}
+	call(t, p1, p3, "1003")
+	out := show(b.sys, "show call active voice brief")
+	for _, want := range []string{" pid:1 Originate 1003 active\n", " pid:3 Answer 1001 active\n", " SCCP ephone-1 [DN 1] G711Ulaw64k none\n",
+		" SCCP ephone-3 [DN 3] G711Ulaw64k none\n", "SCCP call-legs: 2\n", "Total call-legs: 2\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show call active voice brief lacks %q:\n%s", want, out)
+		}
+	}
+	if out := show(b.sys, "show voice port summary"); !strings.Contains(out, "PORT            CH   SIG-TYPE") {
+		t.Errorf("show voice port summary:\n%s", out)
+	}
+}

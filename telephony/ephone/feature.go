@@ -133,6 +133,7 @@ func newFeature(sys *config.System) config.Feature {
 	f.speedDialCommands()
 	f.showCommands()
 	f.xcodeShowCommands()
+	f.voiceShowCommands()
 	f.x = newExchange(sys.Log, sys.Now)
 	f.srv = sccp.NewServer(sys.Log)
 	f.liveCommands()
