@@ -237,7 +237,10 @@ func TestLoadHandshakeOnly(t *testing.T) {
 	if sum.Registered != 30 || sum.Failed != 0 || !strings.Contains(sum.String(), "handshakes/s") {
 		t.Errorf("summary %+v", sum)
 	}
-	if p := peak.Load(); p > 3 {
+	// The server finishes a handshake after the client has (the client's
+	// Finished is still on its way), so it may see a few more than the
+	// client's three at once; without the bound it would see up to 30.
+	if p := peak.Load(); p > 6 {
 		t.Errorf("%d handshakes at once with Concurrency 3", p)
 	}
 	for deadline := time.Now().Add(10 * time.Second); done.Load() < 30 && time.Now().Before(deadline); {
