@@ -137,15 +137,25 @@ func TestLoadTCP(t *testing.T) {
 	}
 }
 
-func TestLoadTLS(t *testing.T) {
+// tlsSetup makes a MIC CA and a self-signed server certificate named cn.
+func tlsSetup(t *testing.T, cn string) (*mic.CA, []byte, *ecdsa.PrivateKey) {
+	t.Helper()
 	ca, err := mic.Load(t.TempDir(), mic.ECDSA)
 	if err != nil {
 		t.Fatal(err)
 	}
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cmeserver"},
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca, der, k
+}
+
+func TestLoadTLS(t *testing.T) {
+	ca, der, k := tlsSetup(t, "cmeserver")
 	srv, _ := x509.ParseCertificate(der)
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.Cert)
@@ -186,14 +196,7 @@ func TestLoadTLS(t *testing.T) {
 // own MIC and closes, no more than Concurrency at once; a server that
 // refuses the MICs makes the first phone fail.
 func TestLoadHandshakeOnly(t *testing.T) {
-	ca, err := mic.Load(t.TempDir(), mic.ECDSA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "s_server"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	ca, der, k := tlsSetup(t, "s_server")
 	serve := func(roots *x509.CertPool) (string, *atomic.Int32, *atomic.Int32, func()) {
 		var inFlight, peak, done atomic.Int32
 		ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: k}},
