@@ -14,8 +14,10 @@
 package dialplan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,7 +134,7 @@ func (f *Feature) Reconcile(context.Context) error {
 
 func (f *Feature) snapshotLocked() *Plan {
 	pl := &Plan{debug: f.debug, log: f.sys.Log}
-	for _, tag := range sortedTags(f.peers) {
+	for _, tag := range sortedKeys(f.peers) {
 		p := *f.peers[tag]
 		p.DTMF = append([]string(nil), p.DTMF...)
 		pl.peers = append(pl.peers, p)
@@ -406,7 +408,7 @@ func newFeature(sys *config.System) config.Feature {
 
 // Render writes the dial peers in tag order.
 func (f *Feature) Render(r *config.Renderer) {
-	for _, tag := range sortedTags(f.peers) {
+	for _, tag := range sortedKeys(f.peers) {
 		p := f.peers[tag]
 		r.Bang()
 		r.Linef("dial-peer voice %d %s", p.Tag, p.Kind())
@@ -479,12 +481,13 @@ func (f *Feature) Render(r *config.Renderer) {
 	}
 }
 
-func sortedTags(m map[int]*Peer) []int {
-	ks := make([]int, 0, len(m))
+// sortedKeys returns m's keys in order.
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	ks := make([]K, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)
 	}
-	sort.Ints(ks)
+	slices.Sort(ks)
 	return ks
 }
 
@@ -551,7 +554,7 @@ func (pl *Plan) Lookup(number string, final bool) Route {
 // when none does (configuration lock held).
 func (f *Feature) Incoming(called string) *Peer {
 	var best *Peer
-	for _, tag := range sortedTags(f.peers) {
+	for _, tag := range sortedKeys(f.peers) {
 		p := f.peers[tag]
 		if p.Shutdown || p.Incoming == nil {
 			continue

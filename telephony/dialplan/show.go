@@ -12,7 +12,7 @@ func (f *Feature) showSummary(c *cli.Context) {
 	c.Printf("dial-peer hunt 0\n")
 	c.Printf("             %-4s %-4s %-4s %-9s %-20s %-3s %-4s %-20s %-4s %s\n", "AD", "", "", "", "", "PRE", "PASS", "", "OUT", "")
 	c.Printf("%-6s %-5s %-4s %-4s %-9s %-20s %-3s %-4s %-20s %-4s %s\n", "TAG", "TYPE", "MIN", "OPER", "PREFIX", "DEST-PATTERN", "FER", "THRU", "SESS-TARGET", "STAT", "PORT")
-	for _, tag := range sortedTags(f.peers) {
+	for _, tag := range sortedKeys(f.peers) {
 		p := f.peers[tag]
 		admin, oper := "up", "up"
 		if p.Shutdown {
@@ -36,7 +36,7 @@ func (f *Feature) showSummary(c *cli.Context) {
 
 // showPeers is `show dial-peer voice [N]`: each peer's settings.
 func (f *Feature) showPeers(c *cli.Context, only int) {
-	for _, tag := range sortedTags(f.peers) {
+	for _, tag := range sortedKeys(f.peers) {
 		if only != 0 && tag != only {
 			continue
 		}

@@ -1,7 +1,6 @@
 package dialplan
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 
@@ -50,18 +49,9 @@ func (s *section) render(r *config.Renderer, depth int) {
 	for _, e := range s.lines {
 		r.Indent(depth+1, e.text)
 	}
-	for _, k := range sortedNames(s.subs) {
+	for _, k := range sortedKeys(s.subs) {
 		s.subs[k].render(r, depth+1)
 	}
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // sub is a command of a block's mode: its syntax, how many leading words
@@ -304,7 +294,7 @@ func (f *voice) Render(r *config.Renderer) {
 		r.Bang()
 		f.service.render(r, 0)
 	}
-	for _, n := range sortedInts(f.classes) {
+	for _, n := range sortedKeys(f.classes) {
 		r.Bang()
 		f.classes[n].render(r, 0)
 	}
@@ -314,23 +304,14 @@ func (f *voice) Render(r *config.Renderer) {
 			r.Line(e.text)
 		}
 	}
-	for _, n := range sortedInts(f.rules) {
+	for _, n := range sortedKeys(f.rules) {
 		r.Bang()
 		f.rules[n].render(r, 0)
 	}
-	for _, n := range sortedNames(f.profs) {
+	for _, n := range sortedKeys(f.profs) {
 		r.Bang()
 		f.profs[n].render(r, 0)
 	}
-}
-
-func sortedInts(m map[int]*section) []int {
-	ks := make([]int, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Ints(ks)
-	return ks
 }
 
 // flagLine is a single global line (`gw-accounting aaa`, `no call
