@@ -433,7 +433,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn, src netip.Addr) {
 			return
 		}
 		tc := tls.Server(nc, cfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
+		if err := s.handshake(ctx, tc, src); err != nil {
 			if ctx.Err() == nil {
 				s.Fail.Logf(4, s.cfg.Facility, "TLS_FAILED", "TLS handshake with %s client %s failed", s.cfg.Name, src)
 			}
@@ -443,6 +443,27 @@ func (s *Server) handle(ctx context.Context, nc net.Conn, src netip.Addr) {
 	}
 	s.cfg.Handle(ctx, c)
 }
+
+// handshake runs the TLS handshake on a goroutine of its own, so that
+// its deep stack (certificate parsing and verification, RSA) goes away
+// with it rather than staying with the connection's long-lived goroutine
+// (scripts/bench-sccp: idle TLS phones). A panic there is contained as in
+// handle.
+func (s *Server) handshake(ctx context.Context, tc *tls.Conn, src netip.Addr) error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				s.logPanic(src.String(), v)
+				done <- errHandshakePanic
+			}
+		}()
+		done <- tc.HandshakeContext(ctx)
+	}()
+	return <-done
+}
+
+var errHandshakePanic = errors.New("service: panic in the TLS handshake")
 
 // logPanic writes the IOS traceback-style line of a recovered panic.
 func (s *Server) logPanic(peer string, v any) {
