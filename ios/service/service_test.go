@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -564,4 +565,51 @@ func TestKeepConnsAndRelease(t *testing.T) {
 	}
 	c.Close()
 	waitGoroutines(t, before)
+}
+
+// TestPanicInHandshake: the TLS handshake runs on a goroutine of its own;
+// a panic there (a certificate callback) closes that connection, is
+// logged as a traceback line, and the next client is served.
+func TestPanicInHandshake(t *testing.T) {
+	cert := selfSigned(t)
+	log := &record{}
+	r := Runner{Name: "TLS echo", Facility: "ECHO", Log: log}
+	defer r.Close()
+	var n atomic.Int32
+	err := r.Up(t.Context(), Config{Addr: "127.0.0.1:0",
+		TLS: func() (*tls.Config, error) {
+			return &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+				if n.Add(1) == 1 {
+					panic("certificate callback")
+				}
+				return &cert, nil
+			}}, nil
+		},
+		Handle: echo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dial := func() error {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", r.Addr().String(), &tls.Config{InsecureSkipVerify: true})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write([]byte("x")); err != nil {
+			return err
+		}
+		b := make([]byte, 1)
+		_, err = io.ReadFull(c, b)
+		return err
+	}
+	if err := dial(); err == nil {
+		t.Fatal("the panicking handshake completed")
+	}
+	if err := dial(); err != nil {
+		t.Fatalf("after the panic: %v", err)
+	}
+	if !strings.Contains(strings.Join(log.all(), "\n"), "%SYS-2-CONN_PANIC: TLS echo connection from 127.0.0.1 crashed: certificate callback -Traceback=") {
+		t.Errorf("no traceback line:\n%s", strings.Join(log.all(), "\n"))
+	}
 }
