@@ -31,11 +31,11 @@ test: deps
 # qemu-i386 crashes the Go 386 runtime at thread start).
 TEST32 ?= ./crypto/capf/... ./crypto/ctlprovider/... ./cmd/phonesim/internal/capf/... ./ios/sshd/... ./telephony/sccp/... ./cmd/phonesim/internal/sccp/... ./cmd/phonesim/internal/media/... \
 	./crypto/tvs/... ./telephony/tftpd/... ./drivers/capture/... ./cmd/phonesim/internal/trust/... ./ios/term/... ./rootfs/cpio/... \
-	./ios/fs/... ./ios/logging/... ./crypto/pki/...
+	./ios/fs/... ./ios/logging/... ./crypto/pki/... ./telephony/sip/...
 # Decoder packages whose whole suite is too slow under emulation (RSA key
 # generation, network namespaces: crypto/ca alone exceeds 10 minutes under
 # qemu-arm): the seed corpora of their fuzz targets run instead (~3 minutes).
-TEST32FUZZ ?= ./crypto/ctl/... ./crypto/ca/... ./crypto/ctlclient/... ./telephony/dhcpd/... ./crypto/keys/... ./ios/aaa/pwtype/...
+TEST32FUZZ ?= ./telephony/dialplan/... ./crypto/ctl/... ./crypto/ca/... ./crypto/ctlclient/... ./telephony/dhcpd/... ./crypto/keys/... ./ios/aaa/pwtype/...
 test32:
 	@run() { out=$$(CGO_ENABLED=0 GOARCH=386 $(GO) test -count=1 "$$@" 2>&1); rc=$$?; \
 	  if echo "$$out" | grep -q 'exec format error'; then \
