@@ -44,7 +44,6 @@ func TestInertCommands(t *testing.T) {
 		"config: sip-ua",
 		"config: ntp server A.B.C.D [ prefer ]",
 		"cfg-translation-profile: translate { called | calling | redirect-called } rulen:<1-2147483647>",
-		"cfg-translation-rule: rule n:<1-15> LINE",
 		"conf-serv-h323: emptycapability",
 		"conf-serv-h323: ras rrq ttl seconds:<1-4000>",
 		"conf-serv-sip: bind what:{ control | media | all } source-interface ifname:WORD",

@@ -149,3 +149,55 @@ func TestShowDialPeer(t *testing.T) {
 		}
 	}
 }
+
+// TestTranslationRules: IOS rules rewrite a number with groups and back
+// references, the first matching rule in rule order wins, no match leaves
+// the number; test voice translation-rule prints IOS's answer; malformed
+// rules are refused and change nothing.
+func TestTranslationRules(t *testing.T) {
+	sys := configtest.NewSystem(t, nil, nil, `voice translation-rule 1
+ rule 2 /^9\(.*\)/ /\1/
+ rule 1 /^0011/ /+/
+voice translation-rule 2
+ rule 1 /^\(9362\)\(....\)$/ /\2/
+ rule 2 /(1)/ /x/
+`)
+	for _, tc := range []struct {
+		rule     int
+		in, want string
+		matched  int
+	}{
+		{1, "91234", "1234", 2},
+		{1, "00114155551212", "+4155551212", 1},
+		{1, "5551212", "", 0},
+		{2, "93621000", "1000", 1},
+		{2, "93621000x", "", 0},
+		{2, "(1)", "x", 2}, // a bare ( ) is a literal in IOS rules
+	} {
+		out := configtest.Exec(sys, fmt.Sprintf("test voice translation-rule %d %s", tc.rule, tc.in))
+		if tc.matched == 0 {
+			if !strings.Contains(out, "Didn't match with any of rules") {
+				t.Errorf("rule %d %s:\n%s", tc.rule, tc.in, out)
+			}
+			continue
+		}
+		want := fmt.Sprintf("Matched with rule %d\nOriginal number: %s\tTranslated number: %s\n", tc.matched, tc.in, tc.want)
+		if !strings.Contains(out, want) {
+			t.Errorf("rule %d %s:\n%s\nwant\n%s", tc.rule, tc.in, out, want)
+		}
+	}
+	if out := configtest.Exec(sys, "show running-config | section translation-rule 1"); !strings.Contains(out, "voice translation-rule 1\n rule 1 /^0011/ /+/\n rule 2 /^9\\(.*\\)/ /\\1/\n") {
+		t.Errorf("rules not in rule order:\n%s", out)
+	}
+	before := configtest.Exec(sys, "show running-config | section translation-rule")
+	out := configtest.Configure(sys, "voice translation-rule 1\n rule 3 /^9/\n rule 3 ^9/ /x/\n rule 3 /[/ /x/\n rule 3 /a/ /b/c/\n")
+	if n := strings.Count(out, "% Invalid input detected at '^' marker."); n != 4 {
+		t.Errorf("%d errors for 4 bad rules:\n%s", n, out)
+	}
+	if after := configtest.Exec(sys, "show running-config | section translation-rule"); after != before {
+		t.Errorf("bad rules changed the configuration:\n%s", after)
+	}
+	if out := configtest.Exec(sys, "test voice translation-rule 9 123"); !strings.Contains(out, "Translation rule 9 does not exist") {
+		t.Errorf("missing rule set:\n%s", out)
+	}
+}

@@ -1,6 +1,8 @@
 package dialplan
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -249,7 +251,23 @@ func newVoice(sys *config.System) config.Feature {
 			c.Enter(ModeTransRule, f.rules[n])
 			return nil
 		}})
-	addSubs(t, ModeTransRule, own, voiceHelp, serv, []sub{{"rule n:<1-15> LINE", 2, false}})
+	t.Add(ModeTransRule, cli.Command{Syntax: "rule n:<1-15> LINE", NoSyntax: "rule n:<1-15> [ LINE ]", Help: voiceHelp, Owner: own, No: true,
+		Run: func(c *cli.Context) error {
+			s := serv(c)
+			n := c.Int("n", 0)
+			key := "rule " + strconv.Itoa(n)
+			if c.Negate {
+				s.del(key)
+				return nil
+			}
+			r, err := parseRule(n, c.String("LINE"))
+			if err != nil {
+				return c.InvalidInput("LINE")
+			}
+			s.put(key, fmt.Sprintf("rule %d /%s/ /%s/", n, r.Src, r.Rep))
+			sortRules(s)
+			return nil
+		}})
 	t.Add(cli.ModeConfig, cli.Command{Syntax: "voice translation-profile pname:WORD", Help: voiceHelp, Owner: own, No: true, Inert: true,
 		Run: func(c *cli.Context) error {
 			n := c.String("pname")
@@ -264,6 +282,7 @@ func newVoice(sys *config.System) config.Feature {
 			return nil
 		}})
 	addSubs(t, ModeTransProfile, own, voiceHelp, serv, []sub{{"translate { called | calling | redirect-called } rulen:<1-2147483647>", 2, false}})
+	f.testCommand(t)
 	single := func(c *cli.Context) *section { return &f.single }
 	addSubs(t, cli.ModeConfig, own, voiceHelp, single, []sub{
 		{"voice iec syslog", 3, false},
@@ -391,4 +410,11 @@ func (f *gateway) Render(r *config.Renderer) {
 	if f.gw != nil || f.ua != nil {
 		r.Bang()
 	}
+}
+
+// sortRules keeps a translation rule set in rule order (IOS tries and
+// renders them so).
+func sortRules(s *section) {
+	n := func(e entry) int { v, _ := strconv.Atoi(strings.TrimPrefix(e.key, "rule ")); return v }
+	slices.SortStableFunc(s.lines, func(a, b entry) int { return n(a) - n(b) })
 }
