@@ -116,7 +116,29 @@ func TestE10RendersBack(t *testing.T) {
 		n := sys.Load("tftp-server port 0 source-address 127.0.0.1\n"+text, &out)
 		return configtest.Exec(sys, "show running-config"), n, out.String()
 	}
-	first, _, _ := render(string(b))
+	first, _, refused := render(string(b))
+	// The lines E10 loads with refused are exactly the expected ones
+	// (testdata/seed004/E10.refused: the telephony hardware and the
+	// seed's own console text), each with IOS's marker error.
+	var got []string
+	for _, l := range strings.Split(refused, "\n") {
+		if tl := strings.TrimSpace(l); tl != "" && !strings.HasPrefix(tl, "^") && !strings.HasPrefix(tl, "%") {
+			got = append(got, tl)
+		}
+	}
+	if *update {
+		os.WriteFile("testdata/seed004/E10.refused", []byte(strings.Join(got, "\n")+"\n"), 0o644)
+	}
+	want, err := os.ReadFile("testdata/seed004/E10.refused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, "\n")+"\n" != string(want) {
+		t.Errorf("E10's refused lines differ from testdata/seed004/E10.refused (go test -run TestE10RendersBack -update):\n%s", strings.Join(got, "\n"))
+	}
+	if n := strings.Count(refused, "% Invalid input detected at '^' marker."); n != len(got) {
+		t.Errorf("%d refused lines, %d invalid-input errors", len(got), n)
+	}
 	body := first[strings.Index(first, "\n!")+1:] // after Building configuration... and the byte count
 	second, n, out := render(body)
 	if n != 0 {
