@@ -1,6 +1,7 @@
 package dialplan
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -9,9 +10,10 @@ import (
 
 // showSummary is `show dial-peer voice summary` in IOS's layout.
 func (f *Feature) showSummary(c *cli.Context) {
-	c.Printf("dial-peer hunt 0\n")
-	c.Printf("             %-4s %-4s %-4s %-9s %-20s %-3s %-4s %-20s %-4s %s\n", "AD", "", "", "", "", "PRE", "PASS", "", "OUT", "")
-	c.Printf("%-6s %-5s %-4s %-4s %-9s %-20s %-3s %-4s %-20s %-4s %s\n", "TAG", "TYPE", "MIN", "OPER", "PREFIX", "DEST-PATTERN", "FER", "THRU", "SESS-TARGET", "STAT", "PORT")
+	line := func(format string, a ...any) { c.Printf("%s\n", strings.TrimRight(fmt.Sprintf(format, a...), " ")) }
+	line("dial-peer hunt 0")
+	line("             %-4s %-4s %-4s %-9s %-20s %-3s %-4s %-20s %-4s %s", "AD", "", "", "", "", "PRE", "PASS", "", "OUT", "")
+	line("%-6s %-5s %-4s %-4s %-9s %-20s %-3s %-4s %-20s %-4s %s", "TAG", "TYPE", "MIN", "OPER", "PREFIX", "DEST-PATTERN", "FER", "THRU", "SESS-TARGET", "STAT", "PORT")
 	for _, tag := range sortedKeys(f.peers) {
 		p := f.peers[tag]
 		admin, oper := "up", "up"
@@ -29,7 +31,7 @@ func (f *Feature) showSummary(c *cli.Context) {
 		if p.VoIP {
 			thru = "syst"
 		}
-		c.Printf("%-6d %-5s %-4s %-4s %-9s %-20s %-3d %-4s %-20s %-4s %s\n", p.Tag, p.Kind(), admin, oper, p.Prefix, pat,
+		line("%-6d %-5s %-4s %-4s %-9s %-20s %-3d %-4s %-20s %-4s %s", p.Tag, p.Kind(), admin, oper, p.Prefix, pat,
 			p.Preference, thru, p.Target, "", p.Port)
 	}
 }
