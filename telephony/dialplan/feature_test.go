@@ -201,3 +201,18 @@ voice translation-rule 2
 		t.Errorf("missing rule set:\n%s", out)
 	}
 }
+
+// TestVoiceServiceDefaults: a setting that is on by default shows only
+// when turned off, and turning it back on removes the line.
+func TestVoiceServiceDefaults(t *testing.T) {
+	sys := configtest.NewSystem(t, nil, nil, "voice service voip\n no supplementary-service h450.2\n srtp fallback\nno call rsvp-sync\n")
+	if out := configtest.Exec(sys, "show running-config"); !strings.Contains(out, "voice service voip\n srtp fallback\n no supplementary-service h450.2\n") ||
+		!strings.Contains(out, "\nno call rsvp-sync\n") {
+		t.Fatalf("before:\n%s", out)
+	}
+	configtest.Configure(sys, "voice service voip\n supplementary-service h450.2\n no srtp\n exit\ncall rsvp-sync\n")
+	out := configtest.Exec(sys, "show running-config")
+	if strings.Contains(out, "h450.2") || strings.Contains(out, "srtp") || strings.Contains(out, "rsvp-sync") {
+		t.Errorf("after:\n%s", out)
+	}
+}

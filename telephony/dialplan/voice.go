@@ -15,8 +15,13 @@ import (
 // has an effect on this box yet (no trunk runtime): the commands are
 // cli.Command.Inert, so an interactive session says so.
 
-// entry is one line of a section, replaced by a later line of the same key.
-type entry struct{ key, text string }
+// entry is one line of a section, replaced by a later line of the same
+// key; rank orders the lines of a section as IOS renders them (the
+// position of the command in its mode's list).
+type entry struct {
+	key, text string
+	rank      int
+}
 
 // section is a configuration block: a header and its lines, and nested
 // blocks (`h323`, `sip` under `voice service voip`).
@@ -26,14 +31,15 @@ type section struct {
 	subs   map[string]*section
 }
 
-func (s *section) put(key, text string) {
+func (s *section) put(key, text string, rank int) {
 	for i, e := range s.lines {
 		if e.key == key {
 			s.lines[i].text = text
 			return
 		}
 	}
-	s.lines = append(s.lines, entry{key, text})
+	s.lines = append(s.lines, entry{key, text, rank})
+	slices.SortStableFunc(s.lines, func(a, b entry) int { return a.rank - b.rank })
 }
 
 func (s *section) del(key string) {
@@ -68,17 +74,19 @@ type sub struct {
 // addSubs registers mode's commands, storing into the section that
 // cur returns.
 func addSubs(t *cli.Tree, mode, owner string, help map[string]string, cur func(c *cli.Context) *section, subs []sub) {
-	for _, sb := range subs {
+	for rank, sb := range subs {
 		t.Add(mode, cli.Command{Syntax: sb.syntax, Help: help, Owner: owner, No: true, Inert: true,
 			Run: func(c *cli.Context) error {
 				s := cur(c)
 				w := strings.Fields(c.CanonicalArgs())
 				key := strings.Join(w[:min(sb.words, len(w))], " ")
 				switch {
+				case !c.Negate && sb.keepNo:
+					s.del(key) // back to the default, which IOS does not show
 				case !c.Negate:
-					s.put(key, strings.Join(w, " "))
+					s.put(key, strings.Join(w, " "), rank)
 				case sb.keepNo && !c.Default:
-					s.put(key, "no "+strings.Join(w, " "))
+					s.put(key, "no "+strings.Join(w, " "), rank)
 				default:
 					s.del(key)
 				}
@@ -196,10 +204,10 @@ func newVoice(sys *config.System) config.Feature {
 		}})
 	serv := func(c *cli.Context) *section { return c.ModeValue().(*section) }
 	addSubs(t, ModeVoIPService, own, voiceHelp, serv, []sub{
-		{"allow-connections from:{ h323 | sip } to to-type:{ h323 | sip }", 4, false},
 		{"srtp [ mode:{ fallback | pass-thru } ]", 1, false},
-		{"supplementary-service media-renegotiate", 2, false},
+		{"allow-connections from:{ h323 | sip } to to-type:{ h323 | sip }", 4, false},
 		{"supplementary-service { h450.2 | h450.3 | h450.7 | h450.12 | sip { refer | moved-temporarily } }", 3, true},
+		{"supplementary-service media-renegotiate", 2, false},
 		{"fax protocol { t38 | pass-through { g711ulaw | g711alaw } | none }", 2, false},
 		{"ip address trusted authenticate", 4, true},
 	})
@@ -264,8 +272,7 @@ func newVoice(sys *config.System) config.Feature {
 			if err != nil {
 				return c.InvalidInput("LINE")
 			}
-			s.put(key, fmt.Sprintf("rule %d /%s/ /%s/", n, r.Src, r.Rep))
-			sortRules(s)
+			s.put(key, fmt.Sprintf("rule %d /%s/ /%s/", n, r.Src, r.Rep), n)
 			return nil
 		}})
 	t.Add(cli.ModeConfig, cli.Command{Syntax: "voice translation-profile pname:WORD", Help: voiceHelp, Owner: own, No: true, Inert: true,
@@ -410,11 +417,4 @@ func (f *gateway) Render(r *config.Renderer) {
 	if f.gw != nil || f.ua != nil {
 		r.Bang()
 	}
-}
-
-// sortRules keeps a translation rule set in rule order (IOS tries and
-// renders them so).
-func sortRules(s *section) {
-	n := func(e entry) int { v, _ := strconv.Atoi(strings.TrimPrefix(e.key, "rule ")); return v }
-	slices.SortStableFunc(s.lines, func(a, b entry) int { return n(a) - n(b) })
 }
