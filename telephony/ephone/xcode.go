@@ -146,6 +146,27 @@ func (x *exchange) dropXcoderLocked(xc *xcoder) {
 	}
 	xc.sessions = map[uint32]*xsession{}
 	x.log.Logf(logging.Informational, "SDSPFARM", "UNREGISTER", "%s has unregistered.", sanitize(xc.name))
+	// Calls whose media went through the farm: their phones stop sending
+	// into nothing, and the media is planned again (another farm, if one
+	// can take the call; none: the call stays up without media).
+	var lost []*call
+	for _, p := range x.phones {
+		for _, l := range p.legs {
+			if c := l.call; c != nil && c.caller == l && c.media != nil && c.media.plan.Transcoder == xc.name {
+				lost = append(lost, c)
+			}
+		}
+	}
+	for _, c := range lost {
+		x.stopMedia(c)
+		x.startMedia(c)
+		how := "media restored through another transcoder"
+		if c.media == nil {
+			how = "no media until a transcoder is back"
+		}
+		x.log.Logf(logging.Warnings, "SDSPFARM", "XCODER_LOST", "Call %d between %s and %s lost transcoder %s: %s.",
+			c.id, c.caller.ph.name, c.callee.ph.name, sanitize(xc.name), how)
+	}
 }
 
 type xcodeError string

@@ -383,6 +383,15 @@ func TestFarmLostMidCall(t *testing.T) {
 	if !strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "xcode01 has unregistered") {
 		t.Error("no UNREGISTER log line")
 	}
+	// Both phones stop their media toward the vanished farm; with no
+	// other transcoder the call stays up without media, and says so.
+	for _, ph := range []*testPhone{a, c} {
+		ph.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.CloseReceiveChannel); return ok }, "CloseReceiveChannel")
+		ph.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.StopMediaTransmission); return ok }, "StopMediaTransmission")
+	}
+	if !strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "lost transcoder xcode01: no media until a transcoder is back.") {
+		t.Errorf("no XCODER_LOST line:\n%s", strings.Join(b.sys.Log.Entries(), "\n"))
+	}
 	// The phones are still in their call and hang up as usual.
 	a.send(&sccp.OnHook{})
 	a.state(sccp.CallStateOnHook)
@@ -409,5 +418,53 @@ func TestFarmLostMidCall(t *testing.T) {
 	}
 	if u := show(b.sys, "show sdspfarm units"); !strings.Contains(u, "UNREGISTERED") {
 		t.Errorf("show sdspfarm units:\n%s", u)
+	}
+}
+
+// TestFarmFailover: with two farms registered, the one carrying a call
+// going away moves the call's media to the other: both phones are told
+// to open their channels again, toward the second farm.
+func TestFarmFailover(t *testing.T) {
+	b, a, c := encryptedPair(t, []uint32{uint32(media.G711Ulaw)}, []uint32{uint32(media.G722)})
+	console(b.sys, "telephony-service", " sdspfarm units 2", " sdspfarm tag 2 xcode02", " exit")
+	startFarm(t, b)
+	out := console(b.sys, "sccp ccm group 1", " associate profile 2 register xcode02", " exit",
+		"dspfarm profile 2 transcode security", " trustpoint sccp", " codec g711ulaw", " codec g722r64",
+		" maximum sessions 2", " associate application SCCP", " no shutdown", " exit")
+	if strings.Contains(out, "%") {
+		t.Fatalf("second farm:\n%s", out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(show(b.sys, "show sdspfarm units"), "] REGISTERED") != 2 || strings.Count(show(b.sys, "show sdspfarm units"), "G722") != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("second farm not registered:\n%s", show(b.sys, "show sdspfarm units"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a.send(&sccp.OffHook{})
+	a.state(sccp.CallStateOffHook)
+	a.dial("1006")
+	c.state(sccp.CallStateRingIn)
+	c.send(&sccp.OffHook{})
+	mediaOf(a)
+	mediaOf(c)
+	first := show(b.sys, "show sdspfarm sessions")
+	inFirst := strings.Contains(first, "mtp:1 ")
+	profile := "1"
+	if !inFirst {
+		profile = "2"
+	}
+	console(b.sys, "dspfarm profile "+profile+" transcode security", " shutdown", " exit")
+	// Both phones get their channels again (the second farm's addresses).
+	_, sa := mediaOf(a)
+	oc, _ := mediaOf(c)
+	if oc.CompressionType != uint32(media.G722) || sa.RemotePort == uint32(c.rtpAddr().Port()) {
+		t.Fatal("after the failover the call does not go through a farm")
+	}
+	if !strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "media restored through another transcoder") {
+		t.Errorf("no failover log line:\n%s", strings.Join(b.sys.Log.Entries(), "\n"))
+	}
+	if s := show(b.sys, "show sdspfarm sessions"); strings.Count(s, " START SRTP") != 2 {
+		t.Errorf("sessions after the failover:\n%s", s)
 	}
 }
