@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"cmeos/ios/logging"
 	"cmeos/telephony/sccp"
 )
 
@@ -183,6 +184,9 @@ func (x *exchange) startMedia(c *call) {
 	plan, err := x.planner(x.endpoint(a), x.endpoint(b))
 	if err != nil {
 		x.debugf(a.ph, "state", "media plan for call %d failed: %v", c.id, err)
+		// The administrator sees why a connected call is silent: the
+		// phones share no codec and no transcoder could take it.
+		x.log.Logf(logging.Notifications, "IPPHONE", "NO_MEDIA", "Call %d between %s and %s has no media: %v.", c.id, a.ph.name, b.ph.name, err)
 		return
 	}
 	c.media = &callMedia{plan: plan}

@@ -389,6 +389,9 @@ func TestFarmLostMidCall(t *testing.T) {
 		ph.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.CloseReceiveChannel); return ok }, "CloseReceiveChannel")
 		ph.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.StopMediaTransmission); return ok }, "StopMediaTransmission")
 	}
+	if !strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "has no media: no transcoder available.") {
+		t.Errorf("no NO_MEDIA line:\n%s", strings.Join(b.sys.Log.Entries(), "\n"))
+	}
 	if !strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "lost transcoder xcode01: no media until a transcoder is back.") {
 		t.Errorf("no XCODER_LOST line:\n%s", strings.Join(b.sys.Log.Entries(), "\n"))
 	}
