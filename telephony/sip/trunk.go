@@ -1,0 +1,202 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+
+	"github.com/emiago/sipgo"
+	sipmsg "github.com/emiago/sipgo/sip"
+)
+
+// Trunk is the box's SIP user agent for trunk calls, on
+// github.com/emiago/sipgo (RFC 3261 transactions and dialogs): outbound
+// calls with an SDP offer (Call), inbound INVITEs handed to Incoming, BYE
+// in both directions. It serves the UDP socket it is given; what goes in
+// the SDP is the caller's business (sdp.go).
+type Trunk struct {
+	ua  *sipgo.UserAgent
+	srv *sipgo.Server
+	cli *sipgo.Client
+	dcc *sipgo.DialogClientCache
+	dsc *sipgo.DialogServerCache
+
+	addr netip.AddrPort
+	conn net.PacketConn
+
+	// incoming is called, on its own goroutine, for each INVITE that
+	// opens a dialog; nil answers 480 Temporarily Unavailable.
+	incoming func(*InCall)
+
+	wg sync.WaitGroup
+}
+
+// quiet discards sipgo's own logs (slog to stderr, which is the console
+// on a board, peer data included): the trunk reports through the box's
+// logger. Set once, before any user agent runs (sipgo's default logger is
+// a global).
+var quiet = slog.New(slog.DiscardHandler)
+
+func init() { sipmsg.SetDefaultLogger(quiet) }
+
+// ErrRejected is returned by Call for a final non-2xx answer.
+var ErrRejected = errors.New("sip: call rejected")
+
+// NewTrunk makes a user agent named name (User-Agent header) serving
+// conn, whose local address is its contact; the trunk owns conn from now
+// on (Close closes it). incoming gets each inbound call (nil: 480).
+func NewTrunk(conn net.PacketConn, name string, incoming func(*InCall)) (*Trunk, error) {
+	ap, err := netip.ParseAddrPort(conn.LocalAddr().String())
+	if err != nil {
+		return nil, err
+	}
+	host := ap.Addr().Unmap().String()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname(host),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(quiet)),
+		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(quiet)))
+	if err != nil {
+		return nil, err
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
+	if err != nil {
+		ua.Close()
+		return nil, err
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientHostname(host), sipgo.WithClientPort(int(ap.Port())), sipgo.WithClientLogger(quiet))
+	if err != nil {
+		ua.Close()
+		return nil, err
+	}
+	contact := sipmsg.ContactHeader{Address: sipmsg.Uri{User: "cmeos", Host: host, Port: int(ap.Port())}}
+	t := &Trunk{ua: ua, srv: srv, cli: cli, addr: ap, conn: conn, incoming: incoming,
+		dcc: sipgo.NewDialogClientCache(cli, contact), dsc: sipgo.NewDialogServerCache(cli, contact)}
+	srv.OnInvite(t.onInvite)
+	srv.OnAck(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) { t.dsc.ReadAck(req, tx) })
+	srv.OnBye(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		if err := t.dsc.ReadBye(req, tx); errors.Is(err, sipgo.ErrDialogDoesNotExists) {
+			if err := t.dcc.ReadBye(req, tx); err != nil {
+				tx.Respond(sipmsg.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+			}
+		}
+	})
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		srv.ServeUDP(conn)
+	}()
+	return t, nil
+}
+
+// Addr is the trunk's contact address.
+func (t *Trunk) Addr() netip.AddrPort { return t.addr }
+
+// Close stops the user agent and closes its socket.
+func (t *Trunk) Close() error {
+	err := t.ua.Close()
+	t.conn.Close()
+	t.wg.Wait()
+	return err
+}
+
+// OutCall is a call the box placed.
+type OutCall struct {
+	sess   *sipgo.DialogClientSession
+	Answer []byte // the far end's SDP
+}
+
+// Call sends INVITE to user@target with the SDP offer, waits for the
+// final answer (ringing reports provisional responses), acknowledges a
+// 2xx and returns the call with the far end's SDP. A non-2xx final answer
+// is ErrRejected with its status; ctx ending before the answer cancels.
+func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, user string, offer []byte, ringing func(status int)) (*OutCall, error) {
+	uri := sipmsg.Uri{User: user, Host: target.Addr().String(), Port: int(target.Port())}
+	sess, err := t.dcc.Invite(ctx, uri, offer, sipmsg.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		return nil, err
+	}
+	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sipmsg.Response) error {
+		if ringing != nil && res.IsProvisional() && res.StatusCode > 100 {
+			ringing(int(res.StatusCode))
+		}
+		return nil
+	}})
+	var re *sipgo.ErrDialogResponse
+	if errors.As(err, &re) {
+		sess.Close()
+		return nil, fmt.Errorf("%w: %d %s", ErrRejected, re.Res.StatusCode, re.Res.Reason)
+	}
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
+	if err := sess.Ack(ctx); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	return &OutCall{sess: sess, Answer: sess.InviteResponse.Body()}, nil
+}
+
+// Hangup sends BYE (the call ends either way).
+func (c *OutCall) Hangup(ctx context.Context) error {
+	defer c.sess.Close()
+	return c.sess.Bye(ctx)
+}
+
+// Done is closed when the call ends (BYE from the far end, or Hangup).
+func (c *OutCall) Done() <-chan struct{} { return c.sess.Context().Done() }
+
+// InCall is an INVITE the trunk received.
+type InCall struct {
+	sess  *sipgo.DialogServerSession
+	To    string // request URI user (the called number)
+	From  string // From user (the calling number)
+	Offer []byte // the far end's SDP (may be empty: late offer)
+}
+
+func (t *Trunk) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	sess, err := t.dsc.ReadInvite(req, tx)
+	if err != nil {
+		tx.Respond(sipmsg.NewResponseFromRequest(req, 400, "Bad Request", nil))
+		return
+	}
+	if t.incoming == nil {
+		sess.Respond(480, "Temporarily Unavailable", nil)
+		sess.Close()
+		return
+	}
+	from := ""
+	if f := req.From(); f != nil {
+		from = f.Address.User
+	}
+	in := &InCall{sess: sess, To: req.Recipient.User, From: from, Offer: req.Body()}
+	// The handler answers; this function returns only when the INVITE
+	// transaction is over (sipgo's contract for OnInvite).
+	t.incoming(in)
+	<-tx.Done()
+}
+
+// Ringing sends 180 Ringing.
+func (c *InCall) Ringing() error { return c.sess.Respond(180, "Ringing", nil) }
+
+// Accept answers 200 OK with the box's SDP.
+func (c *InCall) Accept(sdp []byte) error { return c.sess.RespondSDP(sdp) }
+
+// Reject answers a final failure (486 Busy Here, 488 Not Acceptable
+// Here, 404 Not Found ...).
+func (c *InCall) Reject(status int, reason string) error {
+	defer c.sess.Close()
+	return c.sess.Respond(status, reason, nil)
+}
+
+// Hangup sends BYE.
+func (c *InCall) Hangup(ctx context.Context) error {
+	defer c.sess.Close()
+	return c.sess.Bye(ctx)
+}
+
+// Done is closed when the call ends.
+func (c *InCall) Done() <-chan struct{} { return c.sess.Context().Done() }
