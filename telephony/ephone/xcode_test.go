@@ -54,6 +54,16 @@ func key(t *testing.T, k sccp.MediaEncryptionKeyInfo) srtp.Key {
 	return x
 }
 
+// answered has phone a call number, which rings phone c, and c answer.
+func answered(a, c *testPhone, number string) {
+	a.t.Helper()
+	a.send(&sccp.OffHook{})
+	a.state(sccp.CallStateOffHook)
+	a.dial(number)
+	c.state(sccp.CallStateRingIn)
+	c.send(&sccp.OffHook{})
+}
+
 // media waits for a phone's OpenReceiveChannel and StartMediaTransmission.
 func mediaOf(p *testPhone) (*sccp.OpenReceiveChannel, *sccp.StartMediaTransmission) {
 	orc := p.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.OpenReceiveChannel); return ok }, "OpenReceiveChannel").(*sccp.OpenReceiveChannel)
@@ -67,11 +77,7 @@ func mediaOf(p *testPhone) (*sccp.OpenReceiveChannel, *sccp.StartMediaTransmissi
 // place for them).
 func TestSecureCallKeys(t *testing.T) {
 	b, a, c := encryptedPair(t, nil, nil)
-	a.send(&sccp.OffHook{})
-	a.state(sccp.CallStateOffHook)
-	a.dial("1006")
-	c.state(sccp.CallStateRingIn)
-	c.send(&sccp.OffHook{})
+	answered(a, c, "1006")
 	oa, sa := mediaOf(a)
 	oc, sc := mediaOf(c)
 	for _, k := range []sccp.MediaEncryptionKeyInfo{oa.KeyInfo, sa.KeyInfo, oc.KeyInfo, sc.KeyInfo} {
@@ -149,11 +155,7 @@ func TestSecureTranscodedCall(t *testing.T) {
 	b, a, c := encryptedPair(t, []uint32{uint32(media.G711Ulaw)}, []uint32{uint32(media.G722)})
 	startFarm(t, b)
 
-	a.send(&sccp.OffHook{})
-	a.state(sccp.CallStateOffHook)
-	a.dial("1006")
-	c.state(sccp.CallStateRingIn)
-	c.send(&sccp.OffHook{})
+	answered(a, c, "1006")
 	oa, sa := mediaOf(a)
 	oc, _ := mediaOf(c)
 	if oa.CompressionType != uint32(media.G711Ulaw) || oc.CompressionType != uint32(media.G722) {
@@ -345,11 +347,7 @@ func TestFarmLostMidCall(t *testing.T) {
 		}
 	}
 	call := func() {
-		a.send(&sccp.OffHook{})
-		a.state(sccp.CallStateOffHook)
-		a.dial("1006")
-		c.state(sccp.CallStateRingIn)
-		c.send(&sccp.OffHook{})
+		answered(a, c, "1006")
 		_, sa := mediaOf(a)
 		oc, _ := mediaOf(c)
 		if oc.CompressionType != uint32(media.G722) || sa.RemotePort == uint32(c.rtpAddr().Port()) {
@@ -444,11 +442,7 @@ func TestFarmFailover(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	a.send(&sccp.OffHook{})
-	a.state(sccp.CallStateOffHook)
-	a.dial("1006")
-	c.state(sccp.CallStateRingIn)
-	c.send(&sccp.OffHook{})
+	answered(a, c, "1006")
 	mediaOf(a)
 	mediaOf(c)
 	first := show(b.sys, "show sdspfarm sessions")
