@@ -17,6 +17,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -140,6 +141,35 @@ func (f *Feature) snapshotLocked() *Plan {
 		pl.peers = append(pl.peers, p)
 	}
 	return pl
+}
+
+// TrunkFunc is the second half of the call-control seam: for the tag
+// RouteNumber returned, the SIP dial-peer's target (port 5060 when the
+// target names none) and its srtp setting ("", "srtp", "srtp fallback",
+// "srtp pass-thru"); ok is false for a peer that is not a SIP peer with
+// an ipv4 target.
+func (f *Feature) TrunkFunc() func(tag int) (target netip.AddrPort, srtp string, ok bool) {
+	return func(tag int) (netip.AddrPort, string, bool) {
+		pl := f.plan.Load()
+		if pl == nil {
+			return netip.AddrPort{}, "", false
+		}
+		for i := range pl.peers {
+			p := &pl.peers[i]
+			if p.Tag != tag {
+				continue
+			}
+			tg, err := ParseTarget(p.Target)
+			if !p.VoIP || p.Protocol != "sipv2" || err != nil || tg.Kind != "ipv4" {
+				return netip.AddrPort{}, "", false
+			}
+			if tg.Addr.Port() == 0 {
+				tg.Addr = netip.AddrPortFrom(tg.Addr.Addr(), 5060)
+			}
+			return tg.Addr, p.SRTP, true
+		}
+		return netip.AddrPort{}, "", false
+	}
 }
 
 // RouteFunc is the call-control seam (telephony/ephone finds it with
@@ -587,8 +617,10 @@ func (pl *Plan) RouteNumber(number string, final bool) (tag int, refuse string, 
 		refuse = fmt.Sprintf("dial-peer voice %d pots matches %s, and this board has no voice ports", p.Tag, logging.Escape(number))
 	case p.Protocol != "sipv2":
 		refuse = fmt.Sprintf("dial-peer voice %d voip matches %s: H.323 session protocol, and this box has no H.323 stack", p.Tag, logging.Escape(number))
+	case p.SRTP == "srtp":
+		refuse = fmt.Sprintf("dial-peer voice %d voip matches %s: srtp without fallback, and this box's SIP trunk carries RTP only yet", p.Tag, logging.Escape(number))
 	default:
-		refuse = fmt.Sprintf("dial-peer voice %d voip matches %s: no SIP trunk runtime on this box yet", p.Tag, logging.Escape(number))
+		refuse = fmt.Sprintf("dial-peer voice %d voip matches %s: its session target is not an ipv4 address", p.Tag, logging.Escape(number))
 	}
 	return p.Tag, refuse, rt.More && !final
 }

@@ -69,6 +69,8 @@ type call struct {
 	// started and connected are when the call was placed and answered
 	// (show call active voice).
 	started, connected time.Time
+	// trunk is the far end of a SIP trunk call (callee is then nil).
+	trunk *trunkSide
 }
 
 // other returns the leg across the call from l, or nil.
@@ -321,9 +323,15 @@ func (x *exchange) route(l *leg, final bool) {
 			l.timer.Stop()
 			l.timer = nil
 		}
+		if peer != 0 && x.trunkTarget != nil {
+			if target, srtpMode, ok := x.trunkTarget(peer); ok && srtpMode != "srtp" {
+				x.dialTrunk(l, peer, target)
+				return
+			}
+		}
 		if peer != 0 {
 			// A dial-peer matched, but it leads nowhere this box can go
-			// (no trunk runtime, H.323, POTS without voice ports).
+			// (srtp without fallback, H.323, POTS without voice ports).
 			x.log.Logf(logging.Notifications, "DIALPEER", "CALL_REFUSED", "Call from %s refused: %s.", l.ph.name, refuse)
 		}
 		l.state = legReorder
@@ -500,8 +508,8 @@ func (x *exchange) answer(l *leg) {
 
 // hold puts the phone's side of a connected call on hold.
 func (x *exchange) hold(l *leg) {
-	if l.state != legConnected || l.call == nil {
-		return
+	if l.state != legConnected || l.call == nil || l.call.trunk != nil {
+		return // hold on SIP trunk calls (re-INVITE) is not built
 	}
 	c := l.call
 	x.stopMedia(c)
@@ -555,6 +563,9 @@ func (x *exchange) hangUp(l *leg) {
 		return
 	}
 	l.call = nil
+	if c.trunk != nil {
+		c.trunk.end()
+	}
 	switch {
 	case l == c.caller:
 		x.stopAlerting(c, nil)
@@ -652,7 +663,7 @@ func (x *exchange) transferKey(l *leg) {
 		x.completeTransfer(l)
 		return
 	}
-	if l.state != legConnected || l.call == nil {
+	if l.state != legConnected || l.call == nil || l.call.trunk != nil {
 		return
 	}
 	x.hold(l)

@@ -221,6 +221,10 @@ func (x *exchange) receiveAck(p *phone, party uint32, addr netip.AddrPort, statu
 	}
 	l.media.acked, l.media.rxAddr = true, addr
 	c := l.call
+	if c.trunk != nil {
+		x.trunkReceiveReady(c, l)
+		return
+	}
 	a, b := c.caller, c.callee
 	if a == nil || b == nil || !a.media.acked || !b.media.acked || a.media.txOn || b.media.txOn {
 		return

@@ -61,8 +61,12 @@ type exchange struct {
 	// dialPlan routes numbers that match no ephone-dn (the dial-peers of
 	// telephony/dialplan, found by the feature); nil: none.
 	dialPlan RouteFunc
-	planner  MediaPlanner
-	xcoders  map[string]*xcoder // registered DSP farms by lower-case name
+	// trunkTarget tells a SIP dial-peer's target; sip is the trunk's user
+	// agent, opened on the first trunk call.
+	trunkTarget TrunkFunc
+	sip         sipTrunk
+	planner     MediaPlanner
+	xcoders     map[string]*xcoder // registered DSP farms by lower-case name
 
 	debug debugFlags
 }
@@ -349,12 +353,13 @@ type RouteFunc func(number string, final bool) (tag int, refuse string, more boo
 // with config.Find, so neither package imports the other).
 type dialPlanSource interface {
 	RouteFunc() func(number string, final bool) (tag int, refuse string, more bool)
+	TrunkFunc() func(tag int) (target netip.AddrPort, srtp string, ok bool)
 }
 
-func (x *exchange) setDialPlan(r RouteFunc) {
+func (x *exchange) setDialPlan(r RouteFunc, t TrunkFunc) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.dialPlan = r
+	x.dialPlan, x.trunkTarget = r, t
 }
 
 func (x *exchange) setConfig(c exchangeConfig) {

@@ -142,7 +142,7 @@ func (f *Feature) reconcileCalls(ctx context.Context) error {
 	}
 	f.sys.Unlock()
 	if src, ok := config.Find[dialPlanSource](f.sys); ok {
-		f.x.setDialPlan(src.RouteFunc())
+		f.x.setDialPlan(src.RouteFunc(), src.TrunkFunc())
 	}
 	f.x.setConfig(cfg)
 	ka := cfg.Service.Keepalive
@@ -199,6 +199,7 @@ func (f *Feature) SecureSCCPAddr() net.Addr { return f.srv.SecureListenAddr() }
 // Close stops the SCCP listeners.
 func (f *Feature) Close() error {
 	f.srv.Close()
+	f.x.sip.close()
 	return nil
 }
 
