@@ -35,6 +35,9 @@ type trunkSide struct {
 	cancel  context.CancelFunc
 	invited bool
 	out     *sip.OutCall
+	// for show sip-ua calls
+	local, phoneRTP, farRTP netip.AddrPort
+	state                   string
 }
 
 // end releases the far end: cancels a pending INVITE, or sends BYE.
@@ -151,6 +154,9 @@ func (x *exchange) trunkInvite(c *call, l *leg, phoneRTP netip.AddrPort) {
 	if phoneRTP.Addr().IsUnspecified() {
 		phoneRTP = netip.AddrPortFrom(t.Addr().Addr(), phoneRTP.Port())
 	}
+	x.mu.Lock()
+	ts.local, ts.phoneRTP, ts.state = t.Addr(), phoneRTP, "STATE_SENT_INVITE (1)"
+	x.mu.Unlock()
 	offer, err := sip.Offer(phoneRTP, []sip.Codec{sip.PCMU}, sip.SRTPOff)
 	if err != nil {
 		fail(legReorder, err.Error())
@@ -160,6 +166,7 @@ func (x *exchange) trunkInvite(c *call, l *leg, phoneRTP netip.AddrPort) {
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		if l.call == c && l.state == legDialing {
+			ts.state = "STATE_RECD_PROCEEDING (3)"
 			l.state = legRingOut
 			l.ph.sigRingOut(l)
 		}
@@ -194,7 +201,7 @@ func (x *exchange) trunkInvite(c *call, l *leg, phoneRTP netip.AddrPort) {
 		x.fail(c, legReorder)
 		return
 	}
-	ts.out = out
+	ts.out, ts.farRTP, ts.state = out, ans.Addr, "STATE_ACTIVE (7)"
 	c.connected = x.now()
 	l.state = legConnected
 	l.ph.sigConnected(l)

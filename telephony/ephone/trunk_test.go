@@ -132,8 +132,20 @@ func TestSIPTrunkCall(t *testing.T) {
 	if n, _, err := p.rtp.ReadFromUDP(buf); err != nil || string(buf[:n]) != "from provider" {
 		t.Fatalf("phone got %q %v", buf[:n], err)
 	}
-	if out := show(b.sys, "show call active voice brief"); !strings.Contains(out, "Originate 26681234 active") {
+	if out := show(b.sys, "show call active voice brief"); !strings.Contains(out, "Originate 26681234 active") || !strings.Contains(out, "SIP call-legs: 1\n") {
 		t.Errorf("show call active voice brief:\n%s", out)
+	}
+	sipCalls := show(b.sys, "show sip-ua calls")
+	for _, want := range []string{"Number of SIP User Agent Client(UAC) calls: 1\n", "State of the call : STATE_ACTIVE (7)\n",
+		"Calling Number : 1001\n", "Called Number : 26681234\n", "Called URI : sip:26681234@" + far.addr.String() + "\n",
+		"Negotiated Codec : g711ulaw (160 bytes)\n", "Media Dest IP Addr:Port : [127.0.0.1]:" + strconv.Itoa(farRTP.Port) + "\n",
+		"Media Source IP Addr:Port: [127.0.0.1]:" + strconv.Itoa(int(phoneRTP.Port())) + "\n"} {
+		if !strings.Contains(sipCalls, want) {
+			t.Errorf("show sip-ua calls lacks %q:\n%s", want, sipCalls)
+		}
+	}
+	if !regexp.MustCompile(`SIP Call ID : \S+`).MatchString(sipCalls) {
+		t.Errorf("no Call-ID:\n%s", sipCalls)
 	}
 	p.send(&sccp.OnHook{})
 	p.state(sccp.CallStateOnHook)

@@ -140,6 +140,14 @@ func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, user string, of
 	return &OutCall{sess: sess, Answer: sess.InviteResponse.Body()}, nil
 }
 
+// CallID is the dialog's Call-ID.
+func (c *OutCall) CallID() string {
+	if id := c.sess.InviteRequest.CallID(); id != nil {
+		return id.Value()
+	}
+	return ""
+}
+
 // Hangup sends BYE (the call ends either way).
 func (c *OutCall) Hangup(ctx context.Context) error {
 	defer c.sess.Close()
