@@ -42,7 +42,11 @@ type Session struct {
 	// Lock is the configuration lock, held while a command runs and released
 	// while the command waits for an answer. Nil means no locking.
 	Lock sync.Locker
-	// Changed is called after a config-mode command of a feature succeeds.
+	// Record is called with the Lock held, right after a config-mode
+	// command of a feature succeeded (the change is noted before anything
+	// else can take the lock, such as an event the command published);
+	// Changed is called after, without the lock.
+	Record  func(owner string)
 	Changed func(owner string)
 	// Name is the line name shown in `show users` ("con 0", "vty 0").
 	Name string
@@ -229,6 +233,9 @@ func (s *Session) run(st state, line string, filt *filter) bool {
 		c.locked = true
 	}
 	err := st.cmd.Run(c)
+	if err == nil && st.cmd.mode.Name != ModeExec && st.cmd.Owner != "" && s.Record != nil && c.locked {
+		s.Record(st.cmd.Owner)
+	}
 	if c.locked {
 		s.Lock.Unlock()
 		c.locked = false

@@ -41,6 +41,9 @@ func init() {
 			if c.Negate {
 				p.value = ""
 			}
+			if p.value == "publish" {
+				sys.Publish(topicProbe) // its subscriber changes the config in turn
+			}
 			return nil
 		}})
 		return p

@@ -216,7 +216,8 @@ func (s *System) NewSession(name string, priv int, out io.Writer, in cli.Input) 
 	sess.In = in
 	sess.Hostname = s.Hostname
 	sess.Lock = s.Locker()
-	sess.Changed = func(owner string) { s.featureChanged(owner, name) }
+	sess.Record = func(owner string) { s.recordChange(owner, name) }
+	sess.Changed = func(owner string) { s.reconcileChanged(owner) }
 	sess.After = s.Flush
 	if name != "startup" {
 		sess.ConfigDone = func() { s.configured(sess, name) }
@@ -224,18 +225,37 @@ func (s *System) NewSession(name string, priv int, out io.Writer, in cli.Input) 
 	return sess
 }
 
+// featureChanged notes a change made outside a command (Change) and
+// reconciles the feature.
 func (s *System) featureChanged(owner, by string) {
 	s.mu.Lock()
+	s.recordChange(owner, by)
+	s.mu.Unlock()
+	s.reconcileChanged(owner)
+}
+
+// recordChange notes who changed the configuration and when (lock held).
+// A console command's change is recorded before its lock is released, so
+// that a change its events cause in turn (the CTL's switch to secure,
+// "by ctl-client") is the later one.
+func (s *System) recordChange(owner, by string) {
 	s.changed = s.Now()
 	s.changeBy = by
 	s.unsaved = true
 	if s.loading {
 		s.dirty[owner] = true
-		s.mu.Unlock()
-		return
 	}
+}
+
+// reconcileChanged reconciles a changed feature, unless a load is under
+// way (Load reconciles the dirty features at its end).
+func (s *System) reconcileChanged(owner string) {
+	s.mu.Lock()
+	loading := s.loading
 	s.mu.Unlock()
-	s.reconcile(owner)
+	if !loading {
+		s.reconcile(owner)
+	}
 }
 
 func (s *System) reconcile(owner string) {
