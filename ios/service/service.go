@@ -322,8 +322,19 @@ func (s *Server) servePacket(ctx context.Context) {
 	s.mu.Lock()
 	pc := s.pc
 	s.mu.Unlock()
-	stop := context.AfterFunc(ctx, func() { pc.Close() })
-	defer stop()
+	// The socket is closed when ctx ends; servePacket returns only once
+	// the close is complete, so that a caller of Down can bind the port
+	// again at once (CI saw "address already in use" when the loop
+	// returned while the AfterFunc goroutine was still closing).
+	closed := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() { pc.Close(); close(closed) })
+	defer func() {
+		if stop() {
+			pc.Close() // the loop ended on its own
+		} else {
+			<-closed
+		}
+	}()
 	for ctx.Err() == nil {
 		panicked := false
 		func() {
