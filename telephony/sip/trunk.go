@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 
 	"github.com/emiago/sipgo"
@@ -83,12 +84,46 @@ func NewTrunk(conn net.PacketConn, name string, incoming func(*InCall)) (*Trunk,
 			}
 		}
 	})
+	srv.OnOptions(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) { respondAllow(req, tx, 200, "OK") })
+	srv.OnCancel(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		// A CANCEL that matched a pending INVITE was answered by the
+		// transaction layer; one that reaches here matched nothing.
+		respondAllow(req, tx, 481, "Call/Transaction Does Not Exist")
+	})
+	srv.OnNoRoute(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		if knownMethod(req.Method) {
+			respondAllow(req, tx, 405, "Method Not Allowed")
+			return
+		}
+		respondAllow(req, tx, 501, "Not Implemented")
+	})
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
 		srv.ServeUDP(conn)
 	}()
 	return t, nil
+}
+
+// allow is the trunk's Allow header: the methods it serves.
+const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS"
+
+// knownMethod: the methods of RFC 3261 and its extensions a far end may
+// send; others are 501 Not Implemented, these 405 when not served.
+func knownMethod(m sipmsg.RequestMethod) bool {
+	switch strings.ToUpper(string(m)) {
+	case "REGISTER", "SUBSCRIBE", "NOTIFY", "REFER", "INFO", "MESSAGE", "PRACK", "UPDATE", "PUBLISH":
+		return true
+	}
+	return false
+}
+
+// respondAllow answers with the trunk's Allow header (RFC 3261 8.2.1 asks
+// for it on 405; on 200 to OPTIONS it says what the trunk does).
+func respondAllow(req *sipmsg.Request, tx sipmsg.ServerTransaction, status int, reason string) {
+	res := sipmsg.NewResponseFromRequest(req, status, reason, nil)
+	res.AppendHeader(sipmsg.NewHeader("Allow", allow))
+	tx.Respond(res)
 }
 
 // Addr is the trunk's contact address.

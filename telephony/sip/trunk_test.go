@@ -174,3 +174,44 @@ func TestInboundCall(t *testing.T) {
 		t.Fatal("the far end's BYE did not end the call")
 	}
 }
+
+// TestUnservedMethods: OPTIONS is answered 200 with the trunk's Allow; a
+// method the trunk knows but does not serve gets 405, one it does not
+// know 501, a CANCEL for no call 481, each with Allow (RFC 3261 8.2.1);
+// the trunk still takes calls afterwards.
+func TestUnservedMethods(t *testing.T) {
+	tr := newTrunk(t, func(in *InCall) { in.Reject(486, "Busy Here") })
+	far := newFarEnd(t, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	uri := sipmsg.Uri{User: "93621000", Host: "127.0.0.1", Port: int(tr.Addr().Port())}
+	for _, c := range []struct {
+		method string
+		status int
+	}{
+		{"OPTIONS", 200}, {"REGISTER", 405}, {"REFER", 405}, {"INFO", 405},
+		{"FROBNICATE", 501}, {"CANCEL", 481},
+	} {
+		req := sipmsg.NewRequest(sipmsg.RequestMethod(c.method), uri)
+		res, err := far.cli.Do(ctx, req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.method, err)
+		}
+		if int(res.StatusCode) != c.status {
+			t.Errorf("%s: %d %s, want %d", c.method, res.StatusCode, res.Reason, c.status)
+		}
+		if h := res.GetHeader("Allow"); h == nil || h.Value() != allow {
+			t.Errorf("%s: Allow %v", c.method, h)
+		}
+	}
+	// Calls still work: the INVITE reaches the handler (its 486 comes back).
+	contact := sipmsg.ContactHeader{Address: sipmsg.Uri{User: "far", Host: "127.0.0.1", Port: int(far.addr.Port())}}
+	sess, err := sipgo.NewDialogClientCache(far.cli, contact).Invite(ctx, uri, []byte(farAnswer), sipmsg.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var re *sipgo.ErrDialogResponse
+	if err := sess.WaitAnswer(ctx, sipgo.AnswerOptions{}); !errors.As(err, &re) || re.Res.StatusCode != 486 {
+		t.Fatalf("INVITE after the unserved methods: %v", err)
+	}
+}
