@@ -331,13 +331,20 @@ func newLeg(addr netip.Addr, c Codec, rx srtp.Key) (*Leg, error) {
 	return l, nil
 }
 
-// bind opens an RTP socket on an even port and RTCP on the port above
-// (RFC 3550 §11), retrying a few times when the pair is not free.
+// bind opens the leg's RTP/RTCP socket pair.
 func (l *Leg) bind(addr netip.Addr) error {
+	var err error
+	l.conn, l.rtcp, l.local, err = bindPair(addr)
+	return err
+}
+
+// bindPair opens an RTP socket on an even port and RTCP on the port above
+// (RFC 3550 §11), retrying a few times when the pair is not free.
+func bindPair(addr netip.Addr) (rtp, rtcp *net.UDPConn, local netip.AddrPort, err error) {
 	for try := 0; try < 16; try++ {
 		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
 		if err != nil {
-			return fmt.Errorf("media: rtp socket: %w", err)
+			return nil, nil, netip.AddrPort{}, fmt.Errorf("media: rtp socket: %w", err)
 		}
 		p := c.LocalAddr().(*net.UDPAddr).AddrPort().Port()
 		if p%2 != 0 || p == 65535 {
@@ -349,10 +356,9 @@ func (l *Leg) bind(addr netip.Addr) error {
 			c.Close()
 			continue
 		}
-		l.conn, l.rtcp, l.local = c, r, netip.AddrPortFrom(addr, p)
-		return nil
+		return c, r, netip.AddrPortFrom(addr, p), nil
 	}
-	return errors.New("media: no free RTP/RTCP port pair")
+	return nil, nil, netip.AddrPort{}, errors.New("media: no free RTP/RTCP port pair")
 }
 
 func (l *Leg) start(remote netip.AddrPort, tx srtp.Key) error {
