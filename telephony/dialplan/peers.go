@@ -27,6 +27,7 @@ import (
 	"cmeos/ios/cli"
 	"cmeos/ios/config"
 	"cmeos/ios/logging"
+	"cmeos/telephony/sip"
 )
 
 // Names and modes.
@@ -144,31 +145,105 @@ func (f *Feature) snapshotLocked() *Plan {
 }
 
 // TrunkFunc is the second half of the call-control seam: for the tag
-// RouteNumber returned, the SIP dial-peer's target (port 5060 when the
-// target names none) and its srtp setting ("", "srtp", "srtp fallback",
-// "srtp pass-thru"); ok is false for a peer that is not a SIP peer with
-// an ipv4 target.
-func (f *Feature) TrunkFunc() func(tag int) (target netip.AddrPort, srtp string, ok bool) {
-	return func(tag int) (netip.AddrPort, string, bool) {
+// RouteNumber returned, the SIP dial-peer as the trunk places calls on it
+// (target port 5060, 5061 for tls, when the target names none); ok is
+// false for a peer that is not a SIP peer with an ipv4 target.
+func (f *Feature) TrunkFunc() func(tag int) (sip.Peer, bool) {
+	return func(tag int) (sip.Peer, bool) {
 		pl := f.plan.Load()
 		if pl == nil {
-			return netip.AddrPort{}, "", false
+			return sip.Peer{}, false
 		}
 		for i := range pl.peers {
+			if p := &pl.peers[i]; p.Tag == tag {
+				return p.sipPeer()
+			}
+		}
+		return sip.Peer{}, false
+	}
+}
+
+// sipPeer is p as the trunk sees it.
+func (p *Peer) sipPeer() (sip.Peer, bool) {
+	tg, err := ParseTarget(p.Target)
+	if !p.VoIP || p.Protocol != "sipv2" || err != nil || tg.Kind != "ipv4" {
+		return sip.Peer{}, false
+	}
+	tp := p.Transport
+	if tp == "" {
+		tp = "udp"
+	}
+	if tg.Addr.Port() == 0 {
+		port := uint16(5060)
+		if tp == "tls" {
+			port = 5061
+		}
+		tg.Addr = netip.AddrPortFrom(tg.Addr.Addr(), port)
+	}
+	sp := sip.Peer{Tag: p.Tag, Target: tg.Addr, Transport: tp, SRTP: sip.PolicyOf(p.SRTP), Codecs: p.codecs()}
+	sp.NTE = len(p.DTMF) == 0 || slices.Contains(p.DTMF, "rtp-nte")
+	return sp, true
+}
+
+// codecs is what p offers: its codec, or G.711 mu-law then a-law (the
+// codecs this box's phones and relay carry; IOS's own default, G.729, is
+// not one of them). A voice-class codec list is not consulted yet.
+func (p *Peer) codecs() []sip.Codec {
+	if c, ok := sip.CodecByName(p.Codec); ok && (c == sip.PCMU || c == sip.PCMA) {
+		return []sip.Codec{c}
+	}
+	return []sip.Codec{sip.PCMU, sip.PCMA}
+}
+
+// SIPInUse reports whether a SIP dial-peer is configured (the trunk then
+// listens for calls).
+func (f *Feature) SIPInUse() bool {
+	pl := f.plan.Load()
+	if pl == nil {
+		return false
+	}
+	for i := range pl.peers {
+		if p := &pl.peers[i]; !p.Shutdown && p.VoIP && p.Protocol == "sipv2" {
+			return true
+		}
+	}
+	return false
+}
+
+// InboundFunc is the seam for calls the trunk receives: trusted is
+// whether from is the ipv4 session target of a SIP dial-peer (IOS's
+// toll-fraud rule: SIP calls are taken only from configured targets), and
+// peer the dial-peer whose incoming called-number matches called (its
+// srtp and codec settings), or a default peer (no srtp, G.711).
+func (f *Feature) InboundFunc() func(called string, from netip.Addr) (peer sip.Peer, trusted bool) {
+	return func(called string, from netip.Addr) (sip.Peer, bool) {
+		pl := f.plan.Load()
+		if pl == nil {
+			return sip.Peer{}, false
+		}
+		trusted := false
+		var best *Peer
+		for i := range pl.peers {
 			p := &pl.peers[i]
-			if p.Tag != tag {
+			if p.Shutdown {
 				continue
 			}
-			tg, err := ParseTarget(p.Target)
-			if !p.VoIP || p.Protocol != "sipv2" || err != nil || tg.Kind != "ipv4" {
-				return netip.AddrPort{}, "", false
+			if sp, ok := p.sipPeer(); ok && sp.Target.Addr() == from.Unmap() {
+				trusted = true
 			}
-			if tg.Addr.Port() == 0 {
-				tg.Addr = netip.AddrPortFrom(tg.Addr.Addr(), 5060)
+			if p.Incoming == nil || !p.VoIP {
+				continue
 			}
-			return tg.Addr, p.SRTP, true
+			if c, _ := p.Incoming.Match(called); c && (best == nil || p.Incoming.explicit > best.Incoming.explicit) {
+				best = p
+			}
 		}
-		return netip.AddrPort{}, "", false
+		sp := sip.Peer{Transport: "udp", Codecs: []sip.Codec{sip.PCMU, sip.PCMA}, NTE: true}
+		if best != nil {
+			sp.Tag, sp.SRTP, sp.Codecs = best.Tag, sip.PolicyOf(best.SRTP), best.codecs()
+			sp.NTE = len(best.DTMF) == 0 || slices.Contains(best.DTMF, "rtp-nte")
+		}
+		return sp, trusted
 	}
 }
 
@@ -617,8 +692,6 @@ func (pl *Plan) RouteNumber(number string, final bool) (tag int, refuse string, 
 		refuse = fmt.Sprintf("dial-peer voice %d pots matches %s, and this board has no voice ports", p.Tag, logging.Escape(number))
 	case p.Protocol != "sipv2":
 		refuse = fmt.Sprintf("dial-peer voice %d voip matches %s: H.323 session protocol, and this box has no H.323 stack", p.Tag, logging.Escape(number))
-	case p.SRTP == "srtp":
-		refuse = fmt.Sprintf("dial-peer voice %d voip matches %s: srtp without fallback, and this box's SIP trunk carries RTP only yet", p.Tag, logging.Escape(number))
 	default:
 		refuse = fmt.Sprintf("dial-peer voice %d voip matches %s: its session target is not an ipv4 address", p.Tag, logging.Escape(number))
 	}

@@ -71,11 +71,15 @@ type sub struct {
 	keepNo bool
 }
 
+// live are the block commands that have an effect on this box (the
+// others are cli.Command.Inert).
+var live = map[string]bool{"crypto signaling default trustpoint tp:WORD": true}
+
 // addSubs registers mode's commands, storing into the section that
 // cur returns.
 func addSubs(t *cli.Tree, mode, owner string, help map[string]string, cur func(c *cli.Context) *section, subs []sub) {
 	for rank, sb := range subs {
-		t.Add(mode, cli.Command{Syntax: sb.syntax, Help: help, Owner: owner, No: true, Inert: true,
+		t.Add(mode, cli.Command{Syntax: sb.syntax, Help: help, Owner: owner, No: true, Inert: !live[sb.syntax],
 			Run: func(c *cli.Context) error {
 				s := cur(c)
 				w := strings.Fields(c.CanonicalArgs())
@@ -395,7 +399,7 @@ func newGateway(sys *config.System) config.Feature {
 		}
 	}
 	t.Add(cli.ModeConfig, cli.Command{Syntax: "gateway", Help: help, Owner: own, No: true, Inert: true, Run: enter(&f.gw, "gateway", ModeGateway)})
-	t.Add(cli.ModeConfig, cli.Command{Syntax: "sip-ua", Help: help, Owner: own, No: true, Inert: true, Run: enter(&f.ua, "sip-ua", ModeSIPUA)})
+	t.Add(cli.ModeConfig, cli.Command{Syntax: "sip-ua", Help: help, Owner: own, No: true, Run: enter(&f.ua, "sip-ua", ModeSIPUA)})
 	cur := func(c *cli.Context) *section { return c.ModeValue().(*section) }
 	addSubs(t, ModeGateway, own, help, cur, []sub{{"timer receive-rtp seconds:<180-1000000>", 2, false}})
 	addSubs(t, ModeSIPUA, own, help, cur, []sub{
@@ -405,6 +409,20 @@ func newGateway(sys *config.System) config.Feature {
 		{"crypto signaling default trustpoint tp:WORD", 3, false},
 	})
 	return f
+}
+
+// SIPTrustpoint is sip-ua's `crypto signaling default trustpoint`, ""
+// when none (configuration lock held): the SIP trunk's TLS identity.
+func (f *gateway) SIPTrustpoint() string {
+	if f.ua == nil {
+		return ""
+	}
+	for _, e := range f.ua.lines {
+		if w := strings.Fields(e.text); len(w) == 5 && e.key == "crypto signaling default" {
+			return w[4]
+		}
+	}
+	return ""
 }
 
 func (f *gateway) Render(r *config.Renderer) {

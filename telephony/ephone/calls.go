@@ -249,6 +249,10 @@ func (x *exchange) newCall(p *phone, instance int) *leg {
 // digit is one KeypadButton on the active leg.
 func (x *exchange) digit(p *phone, d byte) {
 	l := p.activeLeg()
+	if l != nil && l.state == legConnected && l.call != nil && l.call.trunk != nil {
+		x.trunkDigit(l.call, d) // DTMF toward a SIP far end
+		return
+	}
 	if l == nil || l.state != legDialing || len(l.digits) >= 32 {
 		return // digits after hang-up or in a call (DTMF goes in RTP): ignored
 	}
@@ -324,8 +328,8 @@ func (x *exchange) route(l *leg, final bool) {
 			l.timer = nil
 		}
 		if peer != 0 && x.trunkTarget != nil {
-			if target, srtpMode, ok := x.trunkTarget(peer); ok && srtpMode != "srtp" {
-				x.dialTrunk(l, peer, target)
+			if sp, ok := x.trunkTarget(peer); ok {
+				x.dialTrunk(l, sp)
 				return
 			}
 		}
@@ -373,7 +377,7 @@ func (x *exchange) offer(c *call, tag int) {
 	}
 	var ringers []*phone
 	for _, p := range x.phonesByTag() {
-		if p == c.caller.ph && c.caller.dn == tag {
+		if c.caller != nil && p == c.caller.ph && c.caller.dn == tag {
 			continue // a shared line does not ring the phone calling from it
 		}
 		for _, ln := range p.lines {
@@ -407,14 +411,18 @@ func (x *exchange) offer(c *call, tag int) {
 	}
 	// The called DN's channel is taken once, by the first ringing leg.
 	c.alerting[0].counted = true
-	c.caller.state = legRingOut
-	c.caller.ph.sigRingOut(c.caller)
+	if c.caller != nil {
+		c.caller.state = legRingOut
+		c.caller.ph.sigRingOut(c.caller)
+	} else if c.trunk != nil {
+		go c.trunk.in.Ringing()
+	}
 	if fw.noan != "" && c.hops < maxForwardHops {
 		target, secs := fw.noan, fw.noanTimeout
 		c.noan = time.AfterFunc(time.Duration(secs)*time.Second, func() {
 			x.mu.Lock()
 			defer x.mu.Unlock()
-			if c.callee == nil && len(c.alerting) > 0 && c.caller.call == c {
+			if c.callee == nil && len(c.alerting) > 0 && (c.caller == nil || c.caller.call == c) {
 				x.stopAlerting(c, nil)
 				x.forwardTo(c, target)
 			}
@@ -443,6 +451,19 @@ func (x *exchange) forwardTo(c *call, number string) {
 // fail ends an unanswered call with busy or reorder at the caller.
 func (x *exchange) fail(c *call, st legState) {
 	l := c.caller
+	if l == nil { // an inbound trunk call nobody can take
+		if c.noan != nil {
+			c.noan.Stop()
+		}
+		if st == legBusy {
+			c.trunk.reject(486, "Busy Here")
+		} else {
+			c.trunk.reject(404, "Not Found")
+		}
+		c.trunk.cancel()
+		c.trunk.relay.Close()
+		return
+	}
 	l.state = st
 	if st == legBusy {
 		l.ph.sigBusy(l)
@@ -500,8 +521,12 @@ func (x *exchange) answer(l *leg) {
 	c.callee = l
 	c.connected = x.now()
 	l.state = legConnected
-	c.caller.state = legConnected
 	p.sigConnected(l)
+	if c.caller == nil {
+		x.trunkAnswer(c, l)
+		return
+	}
+	c.caller.state = legConnected
 	c.caller.ph.sigConnected(c.caller)
 	x.startMedia(c)
 }
@@ -563,7 +588,7 @@ func (x *exchange) hangUp(l *leg) {
 		return
 	}
 	l.call = nil
-	if c.trunk != nil {
+	if c.trunk != nil && (l == c.caller || l == c.callee) {
 		c.trunk.end()
 	}
 	switch {
@@ -573,7 +598,9 @@ func (x *exchange) hangUp(l *leg) {
 			x.clearLeg(c.callee)
 		}
 	case l == c.callee:
-		x.clearLeg(c.caller)
+		if c.caller != nil {
+			x.clearLeg(c.caller)
+		}
 	default: // one of several ringing phones declined: the others ring on
 		for i, rl := range c.alerting {
 			if rl == l {
@@ -620,9 +647,17 @@ func (x *exchange) dropPhone(p *phone) {
 			if c.callee != nil {
 				x.clearLeg(c.callee)
 			}
+			if c.trunk != nil {
+				c.trunk.end()
+			}
 		case l == c.callee:
 			x.stopMedia(c)
-			x.clearLeg(c.caller)
+			if c.caller != nil {
+				x.clearLeg(c.caller)
+			}
+			if c.trunk != nil {
+				c.trunk.end()
+			}
 		default:
 			for i, rl := range c.alerting {
 				if rl == l {

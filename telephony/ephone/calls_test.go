@@ -665,19 +665,19 @@ func TestTrustChangeReachesTLS(t *testing.T) {
 }
 
 // TestDialPeerRouting: a number no ephone-dn matches goes to the dial
-// plan. A SIP dial-peer this box cannot call (srtp without fallback) is
+// plan. A SIP dial-peer this box cannot call (target sip-server) is
 // refused with a log line naming it and reorder; an H.323 one likewise; a
 // T pattern waits for the interdigit timeout before deciding; a number no
 // dial-peer matches is reorder at once, as before.
 func TestDialPeerRouting(t *testing.T) {
 	cfg := append(append([]string(nil), plainConfig...), "telephony-service", " timeouts interdigit 2", " exit",
-		"dial-peer voice 10 voip", " destination-pattern 2668....", " session protocol sipv2", " session target ipv4:127.0.0.1", " srtp", " exit",
+		"dial-peer voice 10 voip", " destination-pattern 2668....", " session protocol sipv2", " session target sip-server", " exit",
 		"dial-peer voice 11 voip", " destination-pattern 5694....", " session target ras", " exit",
 		"dial-peer voice 20 voip", " destination-pattern 8T", " session target ras", " exit")
 	b := newBox(t, cfg...)
 	p := register(t, b, "000000000001")
 	for _, tc := range []struct{ number, log string }{
-		{"26681234", "Call from SEP000000000001 refused: dial-peer voice 10 voip matches 26681234: srtp without fallback"},
+		{"26681234", "Call from SEP000000000001 refused: dial-peer voice 10 voip matches 26681234: its session target is not an ipv4 address"},
 		{"56941234", "dial-peer voice 11 voip matches 56941234: H.323 session protocol"},
 		{"8123", "dial-peer voice 20 voip matches 8123"},
 	} {

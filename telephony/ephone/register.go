@@ -12,6 +12,7 @@ import (
 
 	"cmeos/ios/logging"
 	"cmeos/telephony/sccp"
+	"cmeos/telephony/sip"
 )
 
 // The registration table and policy: the exchange is the SCCP server's
@@ -61,10 +62,11 @@ type exchange struct {
 	// dialPlan routes numbers that match no ephone-dn (the dial-peers of
 	// telephony/dialplan, found by the feature); nil: none.
 	dialPlan RouteFunc
-	// trunkTarget tells a SIP dial-peer's target; sip is the trunk's user
-	// agent, opened on the first trunk call.
-	trunkTarget TrunkFunc
-	sip         sipTrunk
+	// trunkTarget tells a SIP dial-peer's settings, trunkInbound what to
+	// do with an inbound call; sip is the trunk's user agent.
+	trunkTarget  TrunkFunc
+	trunkInbound InboundFunc
+	sip          sipTrunk
 	planner     MediaPlanner
 	xcoders     map[string]*xcoder // registered DSP farms by lower-case name
 
@@ -74,6 +76,7 @@ type exchange struct {
 func newExchange(log *logging.Logger, now func() time.Time) *exchange {
 	x := &exchange{log: log, now: now, phones: map[string]*phone{}, nextRef: 0x1000000}
 	x.planner = x.securePlan
+	x.sip.incoming = x.trunkIncoming
 	return x
 }
 
@@ -353,13 +356,21 @@ type RouteFunc func(number string, final bool) (tag int, refuse string, more boo
 // with config.Find, so neither package imports the other).
 type dialPlanSource interface {
 	RouteFunc() func(number string, final bool) (tag int, refuse string, more bool)
-	TrunkFunc() func(tag int) (target netip.AddrPort, srtp string, ok bool)
+	TrunkFunc() func(tag int) (sip.Peer, bool)
+	InboundFunc() func(called string, from netip.Addr) (sip.Peer, bool)
+	// SIPInUse: a SIP dial-peer exists, so the trunk listens.
+	SIPInUse() bool
 }
 
-func (x *exchange) setDialPlan(r RouteFunc, t TrunkFunc) {
+// sipUASource is the sip-ua block (telephony/dialplan's gateway feature).
+type sipUASource interface {
+	SIPTrustpoint() string
+}
+
+func (x *exchange) setDialPlan(r RouteFunc, t TrunkFunc, in InboundFunc) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.dialPlan, x.trunkTarget = r, t
+	x.dialPlan, x.trunkTarget, x.trunkInbound = r, t, in
 }
 
 func (x *exchange) setConfig(c exchangeConfig) {

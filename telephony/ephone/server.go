@@ -2,8 +2,10 @@ package ephone
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"net"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 
 	"cmeos/crypto/pki"
 	"cmeos/ios/config"
+	"cmeos/ios/logging"
 	"cmeos/telephony/sccp"
 )
 
@@ -125,6 +128,54 @@ func (f *Feature) buildTLSConfigLocked() *tls.Config {
 		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: f.trustPool()}
 }
 
+// sipTLSConfig is the SIP trunk's TLS side: sip-ua's `crypto signaling
+// default trustpoint` certificate and key, and the box's trust pool to
+// check peers against (chain only: a trunk peer is named by its address,
+// which its certificate need not carry). Nil when there is no such
+// trustpoint with a certificate. key identifies what it was made from.
+func (f *Feature) sipTLSConfig() (*tls.Config, string) {
+	f.sys.Lock()
+	defer f.sys.Unlock()
+	ua, ok := config.Find[sipUASource](f.sys)
+	if !ok {
+		return nil, ""
+	}
+	tp := ua.SIPTrustpoint()
+	if tp == "" {
+		return nil, ""
+	}
+	cert, key, ok := pki.FromSystem(f.sys).Credentials(tp)
+	if !ok {
+		return nil, ""
+	}
+	pool := f.trustPool()
+	verify := func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return errors.New("sip tls: the peer sent no certificate")
+		}
+		inter := x509.NewCertPool()
+		for _, c := range cs.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		return err
+	}
+	sum := sha256.Sum256(cert.Raw)
+	id := tp + hex.EncodeToString(sum[:8])
+	for _, name := range pki.FromSystem(f.sys).Names() {
+		if c := pki.FromSystem(f.sys).CACertificate(name); c != nil {
+			s := sha256.Sum256(c.Raw)
+			id += hex.EncodeToString(s[:4])
+		}
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12,
+		Certificates:       []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}},
+		ClientAuth:         tls.RequireAnyClientCert,
+		InsecureSkipVerify: true, // the chain is checked by VerifyConnection, without a host name
+		VerifyConnection:   verify}, id
+}
+
 // reconcileCalls hands call control the new configuration and brings the
 // SCCP listeners in line (called without the configuration lock).
 func (f *Feature) reconcileCalls(ctx context.Context) error {
@@ -141,8 +192,18 @@ func (f *Feature) reconcileCalls(ctx context.Context) error {
 		f.tlsCache.Store(nil)
 	}
 	f.sys.Unlock()
+	sipTLS, sipKey := f.sipTLSConfig()
+	f.x.sip.configure(cfg.Service.Source, sipTLS, sipKey)
 	if src, ok := config.Find[dialPlanSource](f.sys); ok {
-		f.x.setDialPlan(src.RouteFunc(), src.TrunkFunc())
+		f.x.setDialPlan(src.RouteFunc(), src.TrunkFunc(), src.InboundFunc())
+		if src.SIPInUse() {
+			// Quiet while the source address is not the box's (as the
+			// SCCP listener); each reconcile tries again.
+			_, err := f.x.sip.get()
+			if err != nil && !errors.Is(err, syscall.EADDRNOTAVAIL) && f.x.sip.newError(err) {
+				f.sys.Log.Logf(logging.Errors, "SIP", "NOT_STARTED", "SIP trunk not started: %v", err)
+			}
+		}
 	}
 	f.x.setConfig(cfg)
 	ka := cfg.Service.Keepalive
@@ -160,11 +221,18 @@ type listenPorts struct {
 
 // SetListenPorts makes the SCCP listeners use these ports instead of the
 // configured port and port+443 (0 picks free ports; for tests that run
-// boxes side by side). Call it before the configuration is loaded.
+// boxes side by side; the SIP trunk then listens on 127.0.0.1 on free
+// ports). Call it before the configuration is loaded.
 func (f *Feature) SetListenPorts(plain, secure int) {
 	f.sys.Lock()
 	f.ports = listenPorts{true, plain, secure}
 	f.sys.Unlock()
+	// Boxes side by side share no SIP port either.
+	f.x.sip.mu.Lock()
+	if f.x.sip.listen == "" {
+		f.x.sip.listen, f.x.sip.tlsListen = "127.0.0.1:0", "127.0.0.1:0"
+	}
+	f.x.sip.mu.Unlock()
 }
 
 // runListeners starts, restarts or stops the SCCP listeners. A source

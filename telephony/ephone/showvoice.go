@@ -3,14 +3,16 @@ package ephone
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"cmeos/ios/cli"
+	"cmeos/ios/logging"
 )
 
 // `show call active voice brief` and `show voice port summary`: the call
 // legs of the box as IOS's voice gateway code lists them (the SCCP legs of
-// ephones; this box has no telephony ports, SIP or H.323 legs yet).
+// ephones and the SIP trunk's; this box has no telephony ports or H.323).
 
 func (f *Feature) voiceShowCommands() {
 	h := map[string]string{"show": "Show running system information", "call": "Show call information",
@@ -101,8 +103,10 @@ func (f *Feature) showCallActive(c *cli.Context) {
 		c.Printf(" SCCP ephone-%d [DN %d] %s %s\n\n", r.l.ph.tag, r.l.dn, codec, sec)
 	}
 	sipLegs := 0
+	counted := map[*call]bool{}
 	for _, r := range rows {
-		if r.c.trunk != nil && r.dir == "Originate" {
+		if r.c.trunk != nil && !counted[r.c] {
+			counted[r.c] = true
 			sipLegs++
 		}
 	}
@@ -116,55 +120,99 @@ func hms(d time.Duration) string {
 }
 
 // showSIPCalls is `show sip-ua calls` in seed 004's layout (reference
-// §3.9) for the trunk's calls: the box is the user agent client of the
-// calls it places; it takes no inbound trunk calls yet. Trunk media is
-// RTP, so no crypto lines are printed.
+// §3.9): the calls the box placed (it is their user agent client), then
+// those it took (server). Media flows through the box, so the media
+// source is the box's own relay address; for an SRTP call the crypto
+// suites and both keys are shown (the seed's CME 12.6 lines, one of the
+// two places keys may appear).
 func (f *Feature) showSIPCalls(c *cli.Context) {
 	x := f.x
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var calls []*call
+	seen := map[*call]bool{}
+	var uac, uas []*call
 	for _, p := range x.phones {
 		for _, l := range p.legs {
-			if l.call != nil && l.call.trunk != nil && l.call.caller == l {
-				calls = append(calls, l.call)
+			cl := l.call
+			if cl == nil || cl.trunk == nil || seen[cl] {
+				continue
+			}
+			seen[cl] = true
+			if cl.trunk.inbound {
+				uas = append(uas, cl)
+			} else {
+				uac = append(uac, cl)
 			}
 		}
 	}
-	sort.Slice(calls, func(i, j int) bool { return calls[i].id < calls[j].id })
-	c.Printf("SIP UAC CALL INFO\n")
-	c.Printf("Number of SIP User Agent Client(UAC) calls: %d\n", len(calls))
-	for i, cl := range calls {
-		ts := cl.trunk
-		callID := ""
-		if ts.out != nil {
-			callID = ts.out.CallID()
-		}
-		state := ts.state
-		if state == "" {
-			state = "STATE_IDLE (0)"
-		}
-		c.Printf("\nCall %d\n", i+1)
-		c.Printf("SIP Call ID : %s\n", callID)
-		c.Printf("State of the call : %s\n", state)
-		c.Printf("Substate of the call : SUBSTATE_NONE (0)\n")
-		c.Printf("Calling Number : %s\n", cl.callingNum)
-		c.Printf("Called Number : %s\n", ts.number)
-		c.Printf("Called URI : sip:%s@%s\n", ts.number, ts.target)
-		c.Printf("CC Call ID : %d\n", cl.id)
-		c.Printf("Source IP Address (Sig) : %s\n", ts.local.Addr())
-		c.Printf("Destn SIP Req Addr:Port : [%s]:%d\n", ts.target.Addr(), ts.target.Port())
-		c.Printf("Destination Name : %s\n", ts.target.Addr())
-		if ts.out == nil {
-			c.Printf("Number of Media Streams : 0\n")
-			continue
-		}
-		c.Printf("Number of Media Streams : 1\nNumber of Active Streams: 1\nMedia Mode : flow-around\n")
-		c.Printf("Media Stream 1\nState of the stream : STREAM_ACTIVE\nStream Call ID : %d\n", cl.id)
-		c.Printf("Stream Type : voice+dtmf (1)\nNegotiated Codec : g711ulaw (160 bytes)\nCodec Payload Type : 0\n")
-		c.Printf("Negotiated Dtmf-relay : rtp-nte\nDtmf-relay Payload Type : 101\n")
-		c.Printf("Media Source IP Addr:Port: [%s]:%d\n", ts.phoneRTP.Addr(), ts.phoneRTP.Port())
-		c.Printf("Media Dest IP Addr:Port : [%s]:%d\n", ts.farRTP.Addr(), ts.farRTP.Port())
+	for _, l := range [][]*call{uac, uas} {
+		sort.Slice(l, func(i, j int) bool { return l[i].id < l[j].id })
 	}
-	c.Printf("\nSIP UAS CALL INFO\nNumber of SIP User Agent Server(UAS) calls: 0\n")
+	c.Printf("SIP UAC CALL INFO\n")
+	c.Printf("Number of SIP User Agent Client(UAC) calls: %d\n", len(uac))
+	for i, cl := range uac {
+		c.Printf("\n")
+		sipCall(c, i+1, cl)
+	}
+	c.Printf("\nSIP UAS CALL INFO\n")
+	c.Printf("Number of SIP User Agent Server(UAS) calls: %d\n", len(uas))
+	for i, cl := range uas {
+		c.Printf("\n")
+		sipCall(c, i+1, cl)
+	}
+}
+
+func sipCall(c *cli.Context, n int, cl *call) {
+	ts := cl.trunk
+	state := ts.state
+	if state == "" {
+		state = "STATE_IDLE (0)"
+	}
+	dest := ts.peer.Target
+	uri := fmt.Sprintf("sip:%s@%s", ts.number, ts.peer.Target)
+	if ts.inbound {
+		dest = ts.in.Source
+		uri = fmt.Sprintf("sip:%s@%s", ts.number, ts.local.Addr())
+	}
+	c.Printf("Call %d\n", n)
+	c.Printf("SIP Call ID : %s\n", logging.Escape(ts.callID))
+	c.Printf("State of the call : %s\n", state)
+	c.Printf("Substate of the call : SUBSTATE_NONE (0)\n")
+	c.Printf("Calling Number : %s\n", cl.callingNum)
+	c.Printf("Called Number : %s\n", logging.Escape(ts.number))
+	c.Printf("Called URI : %s\n", logging.Escape(uri))
+	c.Printf("CC Call ID : %d\n", cl.id)
+	c.Printf("Source IP Address (Sig) : %s\n", ts.local.Addr())
+	c.Printf("Destn SIP Req Addr:Port : [%s]:%d\n", dest.Addr(), dest.Port())
+	c.Printf("Destn SIP Resp Addr:Port: [%s]:%d\n", dest.Addr(), dest.Port())
+	c.Printf("Destination Name : %s\n", dest.Addr())
+	if !ts.farReady {
+		c.Printf("Number of Media Streams : 0\n")
+		return
+	}
+	c.Printf("Number of Media Streams : 1\nNumber of Active Streams: 1\nRTP Fork Object : 0x0\nMedia Mode : flow-through\n")
+	c.Printf("Media Stream 1\nState of the stream : STREAM_ACTIVE\nStream Call ID : %d\n", cl.id)
+	c.Printf("Stream Type : voice+dtmf (1)\nStream Media Addr Type : 1\n")
+	name := map[uint8]string{0: "g711ulaw", 8: "g711alaw"}[ts.codec.PT]
+	if name == "" {
+		name = strings.ToLower(ts.codec.Name)
+	}
+	c.Printf("Negotiated Codec : %s (160 bytes)\nCodec Payload Type : %d\n", name, ts.codec.PT)
+	if ts.ntePT != 0 {
+		c.Printf("Negotiated Dtmf-relay : rtp-nte\nDtmf-relay Payload Type : %d\n", ts.ntePT)
+	} else {
+		c.Printf("Negotiated Dtmf-relay : inband-voice\nDtmf-relay Payload Type : 0\n")
+	}
+	c.Printf("QoS ID : -1\nLocal QoS Strength : BestEffort\nNegotiated QoS Strength : BestEffort\n")
+	c.Printf("Negotiated QoS Direction : None\nLocal QoS Status : None\n")
+	c.Printf("Media Source IP Addr:Port: [%s]:%d\n", ts.trunkRTP.Addr(), ts.trunkRTP.Port())
+	c.Printf("Media Dest IP Addr:Port : [%s]:%d\n", ts.farRTP.Addr(), ts.farRTP.Port())
+	if ts.secure {
+		rx, tx := ts.relay.Keys(1)
+		c.Printf("Local Crypto Suite : %s\n", tx.Suite)
+		c.Printf("Remote Crypto Suite : %s (\n%s )\n", rx.Suite, rx.Suite)
+		c.Printf("Local Crypto Key : %s\n", tx.Inline())
+		c.Printf("Remote Crypto Key : %s\n", rx.Inline())
+		c.Printf("Mid-Call Re-Association Count: 0\nSRTP-RTP Re-Association DSP Query Count: 0\n")
+	}
 }

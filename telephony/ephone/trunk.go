@@ -2,6 +2,7 @@ package ephone
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/netip"
@@ -9,54 +10,138 @@ import (
 	"sync"
 	"time"
 
+	"cmeos/crypto/srtp"
 	"cmeos/ios/logging"
+	"cmeos/telephony/media"
+	"cmeos/telephony/sccp"
 	"cmeos/telephony/sip"
 )
 
-// SIP trunk calls (issue 14): a number the dial plan routes to a `session
-// protocol sipv2` dial-peer becomes an outbound INVITE. The phone's side
-// is an ordinary leg; the far end has no leg of its own (call.trunk). The
-// phone's receive channel is opened first so that the INVITE's SDP offer
-// carries its RTP address: media flows directly between the phone and the
-// far end, G.711 mu-law, RTP (SRTP on the trunk needs the media relay and
-// is not built: `srtp` dial-peers are refused, `srtp fallback` ones
-// connect in RTP).
+// SIP trunk calls (issue 14). A number the dial plan routes to a
+// `session protocol sipv2` dial-peer becomes an outbound INVITE; an
+// INVITE from a dial-peer's target rings the ephone-dn its called number
+// names. The far end has no leg of its own (call.trunk): an outbound
+// call's phone is its caller, an inbound call's phones are its alerting
+// legs and then its callee. Media flows through the box (IOS's media
+// flow-through): a media.Relay joins the phone, in its own SRTP keys when
+// it is encrypted, and the far end, in the SDES keys of the SDP when the
+// dial-peer has `srtp` (RTP after `srtp fallback` to a far end that
+// answers without). The phone's digits go to the far end as RFC 4733
+// events.
 
-// TrunkFunc is the dial plan's answer for a SIP dial-peer: its target and
-// srtp setting (ok false: not a SIP peer this box can call).
-type TrunkFunc func(tag int) (target netip.AddrPort, srtp string, ok bool)
+// TrunkFunc is the dial plan's answer for a SIP dial-peer (ok false: not
+// a SIP peer this box can call).
+type TrunkFunc func(tag int) (peer sip.Peer, ok bool)
+
+// InboundFunc is the dial plan's answer for an inbound call: whether its
+// source is trusted and the dial-peer its called number matches.
+type InboundFunc func(called string, from netip.Addr) (peer sip.Peer, trusted bool)
 
 // trunkSide is the far end of a trunk call.
 type trunkSide struct {
-	peer    int
-	target  netip.AddrPort
-	number  string
+	peer    sip.Peer
+	number  string // the called number
+	inbound bool
 	ctx     context.Context
 	cancel  context.CancelFunc
 	invited bool
 	out     *sip.OutCall
-	// for show sip-ua calls
-	local, phoneRTP, farRTP netip.AddrPort
-	state                   string
+	in      *sip.InCall
+	// final is closed once an inbound INVITE has its final answer (the
+	// 200 or a failure); answer is the 200's SDP.
+	final     chan struct{}
+	finalOnce sync.Once
+	answer    []byte
+
+	relay            *media.Relay
+	phoneSide        netip.AddrPort // relay leg 0: where the phone sends
+	trunkRTP         netip.AddrPort // relay leg 1 as the SDP gives it
+	phoneTx, phoneRx srtp.Key       // the phone's keys (zero: RTP)
+	farRTP           netip.AddrPort
+	farReady         bool // the far end's address and keys are known
+	codec            sip.Codec
+	secure           bool // SRTP on the trunk
+	ntePT            uint8 // the far end's telephone-event payload type (0: none)
+	local            netip.AddrPort
+	callID           string
+	state            string
 }
 
-// end releases the far end: cancels a pending INVITE, or sends BYE.
+// end releases the far end: cancels a pending INVITE, sends BYE, or
+// answers an unanswered inbound INVITE; the relay closes.
 func (t *trunkSide) end() {
 	t.cancel()
-	if out := t.out; out != nil {
+	if t.inbound {
+		t.reject(480, "Temporarily Unavailable")
+		go func() {
+			<-t.final
+			if t.answer != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				t.in.Hangup(ctx)
+			}
+		}()
+	} else if out := t.out; out != nil {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			out.Hangup(ctx)
 		}()
 	}
+	if t.relay != nil {
+		go t.relay.Close()
+	}
 }
 
-// sipTrunk is the exchange's user agent, opened on first use.
+// reject gives an unanswered inbound INVITE its final failure (once).
+func (t *trunkSide) reject(status int, reason string) {
+	t.finalOnce.Do(func() {
+		go func() {
+			t.in.Reject(status, reason)
+			close(t.final)
+		}()
+	})
+}
+
+// accept answers an inbound INVITE 200 with the relay's SDP (once).
+func (t *trunkSide) accept() {
+	t.finalOnce.Do(func() {
+		sdp := t.answer
+		go func() {
+			if err := t.in.Accept(sdp); err != nil {
+				t.in.Reject(500, "Server Internal Error")
+			}
+			close(t.final)
+		}()
+	})
+}
+
+// sipTrunk is the exchange's user agent: opened when the dial plan has
+// SIP dial-peers (and for the first outbound call), reopened when its
+// TLS identity changes.
 type sipTrunk struct {
-	mu     sync.Mutex
-	listen string // UDP address ("" : 0.0.0.0:5060)
-	t      *sip.Trunk
+	mu        sync.Mutex
+	listen    string // UDP address ("": source:5060)
+	tlsListen string // TLS address ("": source:5061)
+	// source is telephony-service's ip source-address, the CME's own
+	// address, which the trunk binds to (invalid: all addresses).
+	source netip.Addr
+	tlsConf   *tls.Config
+	tlsKey    string // what tlsConf was made from
+	incoming  func(*sip.InCall)
+	t         *sip.Trunk
+	lastErr   string // the last failure logged (each is logged once)
+}
+
+// newError reports whether err differs from the last failure logged.
+func (s *sipTrunk) newError(err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err.Error() == s.lastErr {
+		return false
+	}
+	s.lastErr = err.Error()
+	return true
 }
 
 func (s *sipTrunk) get() (*sip.Trunk, error) {
@@ -65,21 +150,57 @@ func (s *sipTrunk) get() (*sip.Trunk, error) {
 	if s.t != nil {
 		return s.t, nil
 	}
+	host := "0.0.0.0"
+	if s.source.IsValid() {
+		host = s.source.String()
+	}
 	addr := s.listen
 	if addr == "" {
-		addr = "0.0.0.0:5060"
+		addr = net.JoinHostPort(host, "5060")
 	}
 	conn, err := net.ListenPacket("udp", addr)
 	if err != nil {
 		return nil, err
 	}
-	t, err := sip.NewTrunk(conn, "cmeos", nil)
+	opt := sip.Options{Name: "Cisco-SIPGateway/IOS-cmeos", Incoming: s.incoming}
+	if s.tlsConf != nil {
+		ta := s.tlsListen
+		if ta == "" {
+			ta = net.JoinHostPort(host, "5061")
+		}
+		ln, err := tls.Listen("tcp", ta, s.tlsConf)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		opt.TLS, opt.TLSConfig = &limitListener{Listener: ln, max: maxSIPTLSConns, sem: make(chan struct{}, maxSIPTLSConns)}, s.tlsConf
+	}
+	t, err := sip.NewTrunk(conn, opt)
 	if err != nil {
 		conn.Close()
+		if opt.TLS != nil {
+			opt.TLS.Close()
+		}
 		return nil, err
 	}
 	s.t = t
 	return t, nil
+}
+
+// configure takes the TLS identity (nil: none); a change closes the
+// running trunk, to be reopened by the next get.
+func (s *sipTrunk) configure(source netip.Addr, conf *tls.Config, key string) {
+	s.mu.Lock()
+	changed := key != s.tlsKey || source != s.source
+	s.tlsConf, s.tlsKey, s.source = conf, key, source
+	old := s.t
+	if changed {
+		s.t = nil
+	}
+	s.mu.Unlock()
+	if changed && old != nil {
+		old.Close()
+	}
 }
 
 func (s *sipTrunk) close() {
@@ -91,78 +212,243 @@ func (s *sipTrunk) close() {
 	}
 }
 
-// SetSIPListen makes the SIP trunk use addr (tests: 127.0.0.1:0).
-func (f *Feature) SetSIPListen(addr string) {
+// maxSIPTLSConns bounds the SIP TLS connections open at once.
+const maxSIPTLSConns = 256
+
+// limitListener closes connections beyond max at once.
+type limitListener struct {
+	net.Listener
+	max int
+	sem chan struct{}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.sem <- struct{}{}:
+			return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+		default:
+			c.Close()
+		}
+	}
+}
+
+type limitConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
+}
+
+// SetSIPListen makes the SIP trunk use addr for UDP and tlsAddr for TLS
+// (tests: 127.0.0.1:0).
+func (f *Feature) SetSIPListen(addr, tlsAddr string) {
 	f.x.sip.mu.Lock()
-	f.x.sip.listen = addr
+	f.x.sip.listen, f.x.sip.tlsListen = addr, tlsAddr
 	f.x.sip.mu.Unlock()
 }
 
-// dialTrunk places leg l's call on a SIP dial-peer (x.mu held).
-func (x *exchange) dialTrunk(l *leg, peer int, target netip.AddrPort) {
+// SIPAddr is the SIP trunk's UDP and TLS addresses, opening it if it is
+// not (tests, and show commands of a box with SIP dial-peers).
+func (f *Feature) SIPAddr() (udp, tls netip.AddrPort, err error) {
+	t, err := f.x.sip.get()
+	if err != nil {
+		return netip.AddrPort{}, netip.AddrPort{}, err
+	}
+	return t.Addr(), t.TLSAddr(), nil
+}
+
+// localFor is the address this host sends to dst from (no packet is
+// sent: a connected UDP socket only picks its route).
+func localFor(dst netip.Addr) netip.Addr {
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, 9)))
+	if err != nil {
+		return netip.Addr{}
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+}
+
+// advertise is the address to give toward a peer for a socket bound to
+// bound: bound itself, or the source address of the route to the peer
+// when bound is a wildcard.
+func advertise(bound netip.AddrPort, toward netip.Addr) netip.AddrPort {
+	if !bound.Addr().IsUnspecified() {
+		return bound
+	}
+	if a := localFor(toward); a.IsValid() {
+		return netip.AddrPortFrom(a, bound.Port())
+	}
+	return bound
+}
+
+// isLocal reports whether a is bound's address, or any address of this
+// host when bound is a wildcard.
+func isLocal(a, bound netip.Addr) bool {
+	a = a.Unmap()
+	if !bound.IsUnspecified() {
+		return a == bound.Unmap()
+	}
+	if a.IsLoopback() || a.IsUnspecified() {
+		return true
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, ia := range addrs {
+		if n, ok := ia.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap() == a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sccpCodec is the phone's payload capability for a trunk codec.
+func sccpCodec(c sip.Codec) uint32 {
+	if c == sip.PCMA {
+		return CodecG711Alaw
+	}
+	return CodecG711Ulaw
+}
+
+// phoneKeys draws the phone's pair of SRTP keys when it is encrypted.
+func (x *exchange) phoneKeys(l *leg, ts *trunkSide) MediaLeg {
+	ml := MediaLeg{Codec: sccpCodec(ts.codec), PacketMS: 20, SecurityStatus: sccpNotAuthenticated}
+	e := x.endpoint(l)
+	if e.Secure {
+		ml.SecurityStatus = sccp.CallSecurityStatusAuthenticated
+	}
+	if !encrypted(e) {
+		return ml
+	}
+	tx, err1 := srtp.NewKey(srtp.Default)
+	rx, err2 := srtp.NewKey(srtp.Default)
+	if err1 != nil || err2 != nil {
+		return ml
+	}
+	ts.phoneTx, ts.phoneRx = tx, rx
+	ml.TxKey, ml.RxKey = keyBlock(tx), keyBlock(rx)
+	if ts.peer.SRTP != sip.SRTPOff {
+		ml.SecurityStatus = sccp.CallSecurityStatusEncrypted
+	}
+	return ml
+}
+
+// dialTrunk places leg l's call on SIP dial-peer peer (x.mu held): the
+// relay is opened, the phone's receive channel too, and the INVITE goes
+// out with the relay's address.
+func (x *exchange) dialTrunk(l *leg, peer sip.Peer) {
 	p := l.ph
 	if l.timer != nil {
 		l.timer.Stop()
 		l.timer = nil
 	}
+	failNow := func(why string) {
+		x.log.Logf(logging.Notifications, "DIALPEER", "CALL_FAILED", "Call from %s to %s (dial-peer voice %d) failed: %s.",
+			p.name, logging.Escape(l.digits), peer.Tag, why)
+		l.state = legReorder
+		p.sigReorder(l)
+	}
+	t, err := x.sip.get()
+	if err != nil {
+		failNow("SIP socket: " + err.Error())
+		return
+	}
+	if self := []netip.AddrPort{t.Addr(), t.TLSAddr()}; peer.Target.Port() == self[0].Port() && isLocal(peer.Target.Addr(), self[0].Addr()) ||
+		self[1].IsValid() && peer.Target.Port() == self[1].Port() && isLocal(peer.Target.Addr(), self[1].Addr()) {
+		failNow("the session target is this box's own SIP address (a dial-peer loop)")
+		return
+	}
+	relay, err := media.NewRelay(t.Addr().Addr())
+	if err != nil {
+		failNow(err.Error())
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	c := &call{id: l.ref, caller: l, started: x.now(), calledNum: l.digits,
-		trunk: &trunkSide{peer: peer, target: target, number: l.digits, ctx: ctx, cancel: cancel}}
+	ts := &trunkSide{peer: peer, number: l.digits, ctx: ctx, cancel: cancel, relay: relay, codec: peer.Codecs[0],
+		local: t.Addr(), state: "STATE_SENT_INVITE (1)"}
+	if peer.Transport == "tls" && t.TLSAddr().IsValid() {
+		ts.local = t.TLSAddr()
+	}
+	ts.phoneSide = advertise(relay.Local(0), p.ip)
+	ts.trunkRTP = advertise(relay.Local(1), peer.Target.Addr())
+	c := &call{id: l.ref, caller: l, started: x.now(), calledNum: l.digits, trunk: ts}
 	if d, ok := x.cfg.DNs[l.dn]; ok {
 		c.callingNum, c.callingName = d.Number, d.Name
 	}
 	l.call = c
 	p.sigProceed(l)
-	// The receive channel first: its address goes into the offer.
-	c.media = &callMedia{plan: MediaPlan{A: MediaLeg{Codec: CodecG711Ulaw, PacketMS: 20, SecurityStatus: sccpNotAuthenticated}}}
+	ml := x.phoneKeys(l, ts)
+	c.media = &callMedia{plan: MediaPlan{A: ml, B: ml, Release: relay.Close}}
 	x.nextParty++
-	l.media = legMedia{party: x.nextParty, rxOpen: true, leg: c.media.plan.A}
+	l.media = legMedia{party: x.nextParty, rxOpen: true, leg: ml}
 	p.sigOpenReceive(l)
+	ts.invited = true
+	go x.trunkInvite(c, l, t)
 }
 
 const sccpNotAuthenticated = 1
 
-// trunkReceiveReady is receiveAck for a trunk call: the phone's address is
-// known, the INVITE goes out (x.mu held).
+// trunkReceiveReady is receiveAck for a trunk call: the relay learns
+// where the phone listens (x.mu held).
 func (x *exchange) trunkReceiveReady(c *call, l *leg) {
-	if c.trunk.invited {
+	ts := c.trunk
+	addr := l.media.rxAddr
+	if addr.Addr().IsUnspecified() && l.ph.ip.IsValid() {
+		addr = netip.AddrPortFrom(l.ph.ip, addr.Port())
+	}
+	if err := ts.relay.Start(0, addr, ts.phoneTx, ts.phoneRx); err != nil {
+		x.debugf(l.ph, "state", "call %d: relay: %v", c.id, err)
 		return
 	}
-	c.trunk.invited = true
-	go x.trunkInvite(c, l, l.media.rxAddr)
+	x.trunkTransmit(c, l)
+}
+
+// trunkTransmit starts the phone's transmission once the call is
+// connected, the phone's channel open and the far end known (x.mu held).
+func (x *exchange) trunkTransmit(c *call, l *leg) {
+	if l.state != legConnected || !l.media.acked || l.media.txOn || !c.trunk.farReady {
+		return
+	}
+	l.media.txOn, l.media.txTarget = true, c.trunk.phoneSide
+	l.ph.sigStartTransmit(l)
 }
 
 // trunkInvite runs the INVITE transaction without the exchange's lock.
-func (x *exchange) trunkInvite(c *call, l *leg, phoneRTP netip.AddrPort) {
+func (x *exchange) trunkInvite(c *call, l *leg, t *sip.Trunk) {
 	ts := c.trunk
 	fail := func(st legState, why string) {
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		x.log.Logf(logging.Notifications, "DIALPEER", "CALL_FAILED", "Call from %s to %s (dial-peer voice %d) failed: %s.",
-			l.ph.name, logging.Escape(ts.number), ts.peer, why)
+			l.ph.name, logging.Escape(ts.number), ts.peer.Tag, why)
 		if l.call != c {
 			return
 		}
+		ts.relay.Close()
 		x.stopMedia(c)
 		x.fail(c, st)
 	}
-	t, err := x.sip.get()
-	if err != nil {
-		fail(legReorder, "SIP socket: "+err.Error())
-		return
-	}
-	if phoneRTP.Addr().IsUnspecified() {
-		phoneRTP = netip.AddrPortFrom(t.Addr().Addr(), phoneRTP.Port())
-	}
-	x.mu.Lock()
-	ts.local, ts.phoneRTP, ts.state = t.Addr(), phoneRTP, "STATE_SENT_INVITE (1)"
-	x.mu.Unlock()
-	offer, err := sip.Offer(phoneRTP, []sip.Codec{sip.PCMU}, sip.SRTPOff)
+	offer, err := sip.Offer(ts.trunkRTP, ts.peer.Codecs[:1], ts.peer.SRTP)
 	if err != nil {
 		fail(legReorder, err.Error())
 		return
 	}
-	out, err := t.Call(ts.ctx, ts.target, ts.number, offer.Marshal("cmeos", uint64(c.id), 1), func(status int) {
+	if !ts.peer.NTE {
+		offer.DTMF = 0
+	}
+	out, err := t.Call(ts.ctx, ts.peer.Target, ts.peer.Transport, ts.number, offer.Marshal("CiscoSystemsSIP-GW-UserAgent", uint64(c.id), 1), func(status int) {
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		if l.call == c && l.state == legDialing {
@@ -172,7 +458,7 @@ func (x *exchange) trunkInvite(c *call, l *leg, phoneRTP netip.AddrPort) {
 		}
 	})
 	if err != nil {
-		if ts.ctx.Err() != nil {
+		if ts.ctx.Err() != nil && !errors.Is(ts.ctx.Err(), context.DeadlineExceeded) {
 			return // the caller hung up
 		}
 		st := legReorder
@@ -183,9 +469,17 @@ func (x *exchange) trunkInvite(c *call, l *leg, phoneRTP netip.AddrPort) {
 		return
 	}
 	ans, err := sip.Parse(out.Answer)
-	codec := sip.Codec{}
+	var codec sip.Codec
+	var farKey srtp.Key
 	if err == nil {
-		codec, _, err = sip.Accept(offer, ans, sip.SRTPOff)
+		codec, farKey, err = sip.Accept(offer, ans, ts.peer.SRTP)
+	}
+	var ourKey srtp.Key
+	if err == nil && ans.Secure {
+		ourKey = offer.Crypto[0].Key
+	}
+	if err == nil {
+		err = ts.relay.Start(1, ans.Addr, farKey, ourKey)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -193,45 +487,209 @@ func (x *exchange) trunkInvite(c *call, l *leg, phoneRTP netip.AddrPort) {
 		go out.Hangup(context.Background()) // the caller left meanwhile
 		return
 	}
-	if err != nil || codec.PT != sip.PCMU.PT {
+	ts.out, ts.callID = out, out.CallID()
+	if err != nil {
 		go out.Hangup(context.Background())
 		x.log.Logf(logging.Notifications, "DIALPEER", "CALL_FAILED", "Call from %s to %s (dial-peer voice %d) failed: answer: %v.",
-			l.ph.name, logging.Escape(ts.number), ts.peer, errOr(err, "codec "+codec.Name))
+			l.ph.name, logging.Escape(ts.number), ts.peer.Tag, err)
+		ts.out = nil
+		ts.relay.Close()
 		x.stopMedia(c)
 		x.fail(c, legReorder)
 		return
 	}
-	ts.out, ts.farRTP, ts.state = out, ans.Addr, "STATE_ACTIVE (7)"
+	if ts.peer.SRTP == sip.SRTPFallback && !ans.Secure {
+		x.log.Logf(logging.Informational, "DIALPEER", "SRTP_FALLBACK", "Call from %s to %s (dial-peer voice %d): the far end answered without SRTP; the call falls back to RTP.",
+			l.ph.name, logging.Escape(ts.number), ts.peer.Tag)
+	}
+	ts.farRTP, ts.codec, ts.secure, ts.farReady, ts.state = ans.Addr, codec, ans.Secure, true, "STATE_ACTIVE (7)"
+	if ts.peer.NTE {
+		ts.ntePT = ans.DTMF
+	}
 	c.connected = x.now()
 	l.state = legConnected
 	l.ph.sigConnected(l)
-	l.media.txOn, l.media.txTarget = true, ans.Addr
-	l.ph.sigStartTransmit(l)
+	x.trunkTransmit(c, l)
 	go func() {
 		select {
 		case <-out.Done():
-			x.trunkEnded(c, l)
+			x.trunkEnded(c)
 		case <-ts.ctx.Done():
 		}
 	}()
 }
 
-func errOr(err error, s string) error {
-	if err != nil {
-		return err
-	}
-	return errors.New(s)
-}
-
-// trunkEnded: the far end hung up.
-func (x *exchange) trunkEnded(c *call, l *leg) {
+// trunkEnded: the far end hung up (BYE) or cancelled.
+func (x *exchange) trunkEnded(c *call) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if l.call != c {
+	ts := c.trunk
+	ts.cancel()
+	switch {
+	case c.caller != nil && c.caller.call == c:
+		x.stopMedia(c)
+		x.clearLeg(c.caller)
+	case c.callee != nil && c.callee.call == c:
+		x.stopMedia(c)
+		x.clearLeg(c.callee)
+	case len(c.alerting) > 0:
+		x.stopAlerting(c, nil)
+	default:
 		return
 	}
-	c.trunk.cancel()
-	x.stopMedia(c)
-	x.clearLeg(l)
-	x.debugf(l.ph, "state", "call %d: the far end hung up", c.id)
+	ts.relay.Close()
+	x.log.Logf(logging.Informational, "DIALPEER", "CALL_ENDED", "Call %d on dial-peer voice %d: the far end hung up.", c.id, ts.peer.Tag)
+}
+
+// trunkIncoming takes an INVITE (on the trunk's goroutine for it): the
+// source must be a dial-peer's target, the offer acceptable under the
+// matching dial-peer's srtp and codecs, and the called number an
+// ephone-dn; then the DN's phones ring and the INVITE is answered when
+// one answers (or fails when none can).
+func (x *exchange) trunkIncoming(in *sip.InCall) {
+	x.mu.Lock()
+	inbound := x.trunkInbound
+	x.mu.Unlock()
+	called := in.To
+	refuse := func(status int, reason, why string) {
+		x.log.Logf(logging.Notifications, "DIALPEER", "CALL_REFUSED", "SIP call from %s to %s refused (%d %s): %s.",
+			in.Source.Addr(), logging.Escape(called), status, reason, why)
+		in.Reject(status, reason)
+	}
+	if inbound == nil {
+		refuse(480, "Temporarily Unavailable", "no dial plan")
+		return
+	}
+	peer, trusted := inbound(called, in.Source.Addr())
+	if !trusted {
+		refuse(403, "Forbidden", "the source is no dial-peer's session target")
+		return
+	}
+	offer, err := sip.Parse(in.Offer)
+	if err != nil {
+		refuse(488, "Not Acceptable Here", "offer: "+err.Error())
+		return
+	}
+	t, err := x.sip.get()
+	if err != nil {
+		refuse(503, "Service Unavailable", err.Error())
+		return
+	}
+	relay, err := media.NewRelay(t.Addr().Addr())
+	if err != nil {
+		refuse(503, "Service Unavailable", err.Error())
+		return
+	}
+	trunkRTP := advertise(relay.Local(1), in.Source.Addr())
+	ans, codec, farKey, err := sip.Answer(offer, trunkRTP, peer.Codecs, peer.SRTP)
+	var ourKey srtp.Key
+	if err == nil && ans.Secure {
+		ourKey = ans.Crypto[0].Key
+	}
+	if err == nil {
+		err = relay.Start(1, offer.Addr, farKey, ourKey)
+	}
+	if err != nil {
+		relay.Close()
+		refuse(488, "Not Acceptable Here", err.Error())
+		return
+	}
+	if !peer.NTE {
+		ans.DTMF = 0
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ts := &trunkSide{peer: peer, number: called, inbound: true, ctx: ctx, cancel: cancel, in: in, final: make(chan struct{}),
+		answer: ans.Marshal("CiscoSystemsSIP-GW-UserAgent", uint64(time.Now().UnixNano()), 1), relay: relay,
+		trunkRTP: trunkRTP, farRTP: offer.Addr, farReady: true, codec: codec, secure: ans.Secure,
+		local: t.Addr(), callID: in.CallID(), state: "STATE_RECD_INVITE (2)"}
+	if peer.NTE {
+		ts.ntePT = offer.DTMF
+	}
+	if in.Transport == "tls" {
+		ts.local = t.TLSAddr()
+	}
+	x.mu.Lock()
+	m := matchNumber(x.cfg.DNs, called)
+	if m.tag == 0 || m.partial {
+		x.mu.Unlock()
+		relay.Close()
+		cancel()
+		refuse(404, "Not Found", "no ephone-dn has the number")
+		return
+	}
+	c := &call{id: x.newRef(), started: x.now(), callingNum: sipNumber(in.From), calledNum: called, trunk: ts}
+	d := x.cfg.DNs[m.tag]
+	c.calledName = d.Name
+	c.hunt = m.hunt
+	x.offer(c, m.tag)
+	x.mu.Unlock()
+	// Wait for the final answer, or the far end's CANCEL.
+	select {
+	case <-ts.final:
+	case <-in.Pending():
+		x.mu.Lock()
+		if c.callee == nil && len(c.alerting) > 0 {
+			x.stopAlerting(c, nil)
+			ts.cancel()
+			relay.Close()
+		}
+		x.mu.Unlock()
+		return
+	}
+	if ts.answer == nil {
+		return
+	}
+	go func() {
+		select {
+		case <-in.Done():
+			x.trunkEnded(c)
+		case <-ts.ctx.Done():
+		}
+	}()
+}
+
+// sipNumber keeps a peer-supplied calling number to what a phone shows:
+// digits, *, #, + and at most 24 of them.
+func sipNumber(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if b.Len() >= 24 {
+			break
+		}
+		if r >= '0' && r <= '9' || r == '*' || r == '#' || r == '+' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// trunkAnswer connects an inbound trunk call that phone leg l answered
+// (x.mu held): the INVITE gets its 200, the phone's channel opens.
+func (x *exchange) trunkAnswer(c *call, l *leg) {
+	ts := c.trunk
+	ts.state = "STATE_ACTIVE (7)"
+	ts.phoneSide = advertise(ts.relay.Local(0), l.ph.ip)
+	ts.accept()
+	ml := x.phoneKeys(l, ts)
+	if ts.secure && ml.SecurityStatus != sccp.CallSecurityStatusEncrypted && encrypted(x.endpoint(l)) {
+		ml.SecurityStatus = sccp.CallSecurityStatusEncrypted
+	}
+	c.media = &callMedia{plan: MediaPlan{A: ml, B: ml, Release: ts.relay.Close}}
+	x.nextParty++
+	l.media = legMedia{party: x.nextParty, rxOpen: true, leg: ml}
+	l.ph.sigOpenReceive(l)
+}
+
+// trunkDigit sends a digit the phone keyed during a connected trunk call
+// to the far end as an RFC 4733 event (x.mu held).
+func (x *exchange) trunkDigit(c *call, digit byte) {
+	ts := c.trunk
+	if !ts.farReady || ts.ntePT == 0 {
+		return
+	}
+	ev := strings.IndexByte("0123456789*#ABCD", digit)
+	if ev < 0 {
+		return
+	}
+	go ts.relay.SendEvent(1, uint8(ev), ts.ntePT)
 }

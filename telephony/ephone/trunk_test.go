@@ -2,6 +2,7 @@ package ephone_test
 
 import (
 	"context"
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"regexp"
@@ -30,7 +31,16 @@ type sipFarEnd struct {
 	sess   atomic.Pointer[sipgo.DialogServerSession] // the answered call
 }
 
-var sdpAudio = regexp.MustCompile(`(?s)c=IN IP4 ([0-9.]+).*m=audio ([0-9]+) RTP/AVP`)
+var sdpAudio = regexp.MustCompile(`(?s)c=IN IP4 ([0-9.]+).*m=audio ([0-9]+) RTP/S?AVP`)
+
+func rtpPacket(pt uint8, seq uint16, ts, ssrc uint32, payload []byte) []byte {
+	p := make([]byte, 12, 12+len(payload))
+	p[0], p[1] = 0x80, pt
+	binary.BigEndian.PutUint16(p[2:], seq)
+	binary.BigEndian.PutUint32(p[4:], ts)
+	binary.BigEndian.PutUint32(p[8:], ssrc)
+	return append(p, payload...)
+}
 
 func newSIPFarEnd(t *testing.T, status int) *sipFarEnd {
 	t.Helper()
@@ -92,7 +102,7 @@ func TestSIPTrunkCall(t *testing.T) {
 		"dial-peer voice 11 voip", " destination-pattern 5694....", " session protocol sipv2",
 		" session target ipv4:"+busy.addr.String(), " exit")
 	b := newBox(t, cfg...)
-	ephone.FromSystem(b.sys).SetSIPListen("127.0.0.1:0")
+	ephone.FromSystem(b.sys).SetSIPListen("127.0.0.1:0", "127.0.0.1:0")
 	p := register(t, b, "000000000001")
 
 	p.send(&sccp.OffHook{})
@@ -108,28 +118,29 @@ func TestSIPTrunkCall(t *testing.T) {
 	p.state(sccp.CallStateConnected)
 	smt := p.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.StartMediaTransmission); return ok }, "StartMediaTransmission").(*sccp.StartMediaTransmission)
 	farRTP := far.rtp.LocalAddr().(*net.UDPAddr)
-	if smt.RemotePort != uint32(farRTP.Port) {
-		t.Fatalf("the phone sends to port %d, the provider listens on %d", smt.RemotePort, farRTP.Port)
-	}
 	offer, _ := far.offer.Load().(string)
 	m := sdpAudio.FindStringSubmatch(offer)
 	phoneRTP := p.rtpAddr()
-	if m == nil || m[2] != strconv.Itoa(int(phoneRTP.Port())) {
-		t.Fatalf("offer %q does not carry the phone's RTP port %d", offer, phoneRTP.Port())
+	if m == nil || m[2] == strconv.Itoa(int(phoneRTP.Port())) || uint32(farRTP.Port) == smt.RemotePort {
+		t.Fatalf("media does not flow through the box: offer %q, phone RTP %d, phone sends to %d", offer, phoneRTP.Port(), smt.RemotePort)
 	}
-	// RTP both ways between the phone and the provider.
-	if _, err := p.rtp.WriteToUDPAddrPort([]byte("from phone"), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(smt.RemotePort))); err != nil {
+	// RTP both ways between the phone and the provider, through the
+	// box's relay: the payload arrives as sent, under the relay's SSRC.
+	relayPhone := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(smt.RemotePort))
+	pkt := rtpPacket(0, 1, 160, 0xabcd, []byte("from phone"))
+	if _, err := p.rtp.WriteToUDPAddrPort(pkt, relayPhone); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 64)
+	buf := make([]byte, 1500)
 	far.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if n, _, err := far.rtp.ReadFromUDP(buf); err != nil || string(buf[:n]) != "from phone" {
+	if n, _, err := far.rtp.ReadFromUDP(buf); err != nil || n < 12 || string(buf[12:n]) != "from phone" {
 		t.Fatalf("provider got %q %v", buf[:n], err)
 	}
 	port, _ := strconv.Atoi(m[2])
-	far.rtp.WriteToUDP([]byte("from provider"), &net.UDPAddr{IP: net.ParseIP(m[1]), Port: port})
+	relayTrunk := &net.UDPAddr{IP: net.ParseIP(m[1]), Port: port}
+	far.rtp.WriteToUDP(rtpPacket(0, 1, 160, 0x1111, []byte("from provider")), relayTrunk)
 	p.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if n, _, err := p.rtp.ReadFromUDP(buf); err != nil || string(buf[:n]) != "from provider" {
+	if n, _, err := p.rtp.ReadFromUDP(buf); err != nil || n < 12 || string(buf[12:n]) != "from provider" {
 		t.Fatalf("phone got %q %v", buf[:n], err)
 	}
 	if out := show(b.sys, "show call active voice brief"); !strings.Contains(out, "Originate 26681234 active") || !strings.Contains(out, "SIP call-legs: 1\n") {
@@ -139,7 +150,7 @@ func TestSIPTrunkCall(t *testing.T) {
 	for _, want := range []string{"Number of SIP User Agent Client(UAC) calls: 1\n", "State of the call : STATE_ACTIVE (7)\n",
 		"Calling Number : 1001\n", "Called Number : 26681234\n", "Called URI : sip:26681234@" + far.addr.String() + "\n",
 		"Negotiated Codec : g711ulaw (160 bytes)\n", "Media Dest IP Addr:Port : [127.0.0.1]:" + strconv.Itoa(farRTP.Port) + "\n",
-		"Media Source IP Addr:Port: [127.0.0.1]:" + strconv.Itoa(int(phoneRTP.Port())) + "\n"} {
+		"Media Source IP Addr:Port: [127.0.0.1]:" + m[2] + "\n", "Media Mode : flow-through\n"} {
 		if !strings.Contains(sipCalls, want) {
 			t.Errorf("show sip-ua calls lacks %q:\n%s", want, sipCalls)
 		}

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,13 @@ type Trunk struct {
 	addr netip.AddrPort
 	conn net.PacketConn
 
+	// TLS: the listener (nil: no TLS) and the dialog caches whose
+	// Contact says transport=tls.
+	tlsLn   net.Listener
+	tlsAddr netip.AddrPort
+	dccTLS  *sipgo.DialogClientCache
+	dscTLS  *sipgo.DialogServerCache
+
 	// incoming is called, on its own goroutine, for each INVITE that
 	// opens a dialog; nil answers 480 Temporarily Unavailable.
 	incoming func(*InCall)
@@ -47,18 +55,35 @@ func init() { sipmsg.SetDefaultLogger(quiet) }
 // ErrRejected is returned by Call for a final non-2xx answer.
 var ErrRejected = errors.New("sip: call rejected")
 
-// NewTrunk makes a user agent named name (User-Agent header) serving
-// conn, whose local address is its contact; the trunk owns conn from now
-// on (Close closes it). incoming gets each inbound call (nil: 480).
-func NewTrunk(conn net.PacketConn, name string, incoming func(*InCall)) (*Trunk, error) {
+// Options configure a Trunk.
+type Options struct {
+	Name string // User-Agent header
+	// Incoming gets each inbound call, on its own goroutine (nil: 480).
+	Incoming func(*InCall)
+	// TLS, when set, is a listener the trunk serves SIP over TLS on (the
+	// trunk owns it); TLSConfig is then both its server side and the
+	// client side of calls placed with transport tls (certificate of the
+	// sip-ua trustpoint, the roots peers are checked against).
+	TLS       net.Listener
+	TLSConfig *tls.Config
+}
+
+// NewTrunk makes a user agent serving conn (UDP), whose local address is
+// its contact, and opt.TLS when given; the trunk owns them from now on
+// (Close closes them).
+func NewTrunk(conn net.PacketConn, opt Options) (*Trunk, error) {
 	ap, err := netip.ParseAddrPort(conn.LocalAddr().String())
 	if err != nil {
 		return nil, err
 	}
 	host := ap.Addr().Unmap().String()
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname(host),
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(opt.Name), sipgo.WithUserAgentHostname(host),
 		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(quiet)),
-		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(quiet)))
+		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(quiet))}
+	if opt.TLSConfig != nil {
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(opt.TLSConfig))
+	}
+	ua, err := sipgo.NewUA(uaOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -73,16 +98,31 @@ func NewTrunk(conn net.PacketConn, name string, incoming func(*InCall)) (*Trunk,
 		return nil, err
 	}
 	contact := sipmsg.ContactHeader{Address: sipmsg.Uri{User: "cmeos", Host: host, Port: int(ap.Port())}}
-	t := &Trunk{ua: ua, srv: srv, cli: cli, addr: ap, conn: conn, incoming: incoming,
+	t := &Trunk{ua: ua, srv: srv, cli: cli, addr: ap, conn: conn, incoming: opt.Incoming,
 		dcc: sipgo.NewDialogClientCache(cli, contact), dsc: sipgo.NewDialogServerCache(cli, contact)}
+	if opt.TLS != nil {
+		t.tlsLn = opt.TLS
+		if t.tlsAddr, err = netip.ParseAddrPort(opt.TLS.Addr().String()); err != nil {
+			ua.Close()
+			return nil, err
+		}
+		tc := sipmsg.ContactHeader{Address: sipmsg.Uri{User: "cmeos", Host: host, Port: int(t.tlsAddr.Port()),
+			UriParams: transportParam("tls")}}
+		t.dccTLS, t.dscTLS = sipgo.NewDialogClientCache(cli, tc), sipgo.NewDialogServerCache(cli, tc)
+	}
 	srv.OnInvite(t.onInvite)
-	srv.OnAck(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) { t.dsc.ReadAck(req, tx) })
+	srv.OnAck(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		if err := t.dsc.ReadAck(req, tx); err != nil && t.dscTLS != nil {
+			t.dscTLS.ReadAck(req, tx)
+		}
+	})
 	srv.OnBye(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-		if err := t.dsc.ReadBye(req, tx); errors.Is(err, sipgo.ErrDialogDoesNotExists) {
-			if err := t.dcc.ReadBye(req, tx); err != nil {
-				tx.Respond(sipmsg.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		for _, read := range t.byeReaders() {
+			if err := read(req, tx); !errors.Is(err, sipgo.ErrDialogDoesNotExists) {
+				return
 			}
 		}
+		tx.Respond(sipmsg.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 	})
 	srv.OnOptions(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) { respondAllow(req, tx, 200, "OK") })
 	srv.OnCancel(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
@@ -102,8 +142,31 @@ func NewTrunk(conn net.PacketConn, name string, incoming func(*InCall)) (*Trunk,
 		defer t.wg.Done()
 		srv.ServeUDP(conn)
 	}()
+	if t.tlsLn != nil {
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			srv.ServeTLS(t.tlsLn)
+		}()
+	}
 	return t, nil
 }
+
+// byeReaders are the dialog caches a BYE may belong to.
+func (t *Trunk) byeReaders() []func(*sipmsg.Request, sipmsg.ServerTransaction) error {
+	r := []func(*sipmsg.Request, sipmsg.ServerTransaction) error{t.dsc.ReadBye, t.dcc.ReadBye}
+	if t.dscTLS != nil {
+		r = append(r, t.dscTLS.ReadBye, t.dccTLS.ReadBye)
+	}
+	return r
+}
+
+// TLSAddr is the TLS listener's address (invalid without TLS).
+func (t *Trunk) TLSAddr() netip.AddrPort { return t.tlsAddr }
+
+// ErrNoTLS: a call with transport tls on a trunk without a TLS listener
+// (no sip-ua trustpoint).
+var ErrNoTLS = errors.New("sip: no TLS: sip-ua has no crypto signaling trustpoint with a certificate")
 
 // allow is the trunk's Allow header: the methods it serves.
 const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS"
@@ -133,6 +196,9 @@ func (t *Trunk) Addr() netip.AddrPort { return t.addr }
 func (t *Trunk) Close() error {
 	err := t.ua.Close()
 	t.conn.Close()
+	if t.tlsLn != nil {
+		t.tlsLn.Close()
+	}
 	t.wg.Wait()
 	return err
 }
@@ -147,9 +213,23 @@ type OutCall struct {
 // final answer (ringing reports provisional responses), acknowledges a
 // 2xx and returns the call with the far end's SDP. A non-2xx final answer
 // is ErrRejected with its status; ctx ending before the answer cancels.
-func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, user string, offer []byte, ringing func(status int)) (*OutCall, error) {
+func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, transport, user string, offer []byte, ringing func(status int)) (*OutCall, error) {
 	uri := sipmsg.Uri{User: user, Host: target.Addr().String(), Port: int(target.Port())}
-	sess, err := t.dcc.Invite(ctx, uri, offer, sipmsg.NewHeader("Content-Type", "application/sdp"))
+	dcc := t.dcc
+	switch transport {
+	case "", "udp":
+	case "tcp":
+		uri.UriParams = transportParam("tcp")
+	case "tls":
+		if t.dccTLS == nil {
+			return nil, ErrNoTLS
+		}
+		uri.UriParams = transportParam("tls")
+		dcc = t.dccTLS
+	default:
+		return nil, fmt.Errorf("sip: transport %q", transport)
+	}
+	sess, err := dcc.Invite(ctx, uri, offer, sipmsg.NewHeader("Content-Type", "application/sdp"))
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +256,14 @@ func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, user string, of
 }
 
 // CallID is the dialog's Call-ID.
+func (c *InCall) CallID() string {
+	if id := c.sess.InviteRequest.CallID(); id != nil {
+		return id.Value()
+	}
+	return ""
+}
+
+// CallID is the dialog's Call-ID.
 func (c *OutCall) CallID() string {
 	if id := c.sess.InviteRequest.CallID(); id != nil {
 		return id.Value()
@@ -194,14 +282,22 @@ func (c *OutCall) Done() <-chan struct{} { return c.sess.Context().Done() }
 
 // InCall is an INVITE the trunk received.
 type InCall struct {
-	sess  *sipgo.DialogServerSession
-	To    string // request URI user (the called number)
-	From  string // From user (the calling number)
-	Offer []byte // the far end's SDP (may be empty: late offer)
+	sess      *sipgo.DialogServerSession
+	tx        sipmsg.ServerTransaction
+	To        string         // request URI user (the called number)
+	From      string         // From user (the calling number)
+	Offer     []byte         // the far end's SDP (may be empty: late offer)
+	Source    netip.AddrPort // where the INVITE came from
+	Transport string         // udp, tcp or tls
 }
 
 func (t *Trunk) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	sess, err := t.dsc.ReadInvite(req, tx)
+	dsc := t.dsc
+	tp := strings.ToLower(req.Transport())
+	if tp == "tls" && t.dscTLS != nil {
+		dsc = t.dscTLS
+	}
+	sess, err := dsc.ReadInvite(req, tx)
 	if err != nil {
 		tx.Respond(sipmsg.NewResponseFromRequest(req, 400, "Bad Request", nil))
 		return
@@ -215,12 +311,19 @@ func (t *Trunk) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if f := req.From(); f != nil {
 		from = f.Address.User
 	}
-	in := &InCall{sess: sess, To: req.Recipient.User, From: from, Offer: req.Body()}
+	src, _ := netip.ParseAddrPort(req.Source())
+	in := &InCall{sess: sess, tx: tx, To: req.Recipient.User, From: from, Offer: req.Body(),
+		Source: netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), Transport: tp}
 	// The handler answers; this function returns only when the INVITE
 	// transaction is over (sipgo's contract for OnInvite).
 	t.incoming(in)
 	<-tx.Done()
 }
+
+// Pending is closed when the INVITE transaction ends: after the final
+// answer, or at once when the far end cancels it (CANCEL is answered by
+// the transaction layer with 487).
+func (c *InCall) Pending() <-chan struct{} { return c.tx.Done() }
 
 // Ringing sends 180 Ringing.
 func (c *InCall) Ringing() error { return c.sess.Respond(180, "Ringing", nil) }
@@ -243,3 +346,9 @@ func (c *InCall) Hangup(ctx context.Context) error {
 
 // Done is closed when the call ends.
 func (c *InCall) Done() <-chan struct{} { return c.sess.Context().Done() }
+
+func transportParam(tp string) sipmsg.HeaderParams {
+	p := sipmsg.NewParams()
+	p.Add("transport", tp)
+	return p
+}
