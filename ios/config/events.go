@@ -47,12 +47,13 @@ func DeclareTopic(name string) Topic {
 
 // Topics shared across layers: declared here because a subscriber may not
 // import the package that publishes them (ios/sshd and crypto/keys, crypto/tvs
-// and crypto/ctlclient, crypto/ctlclient and telephony/ephone). Every other
+// and crypto/ctlclient, crypto/ctlclient and telephony/ephone, telephony/dialplan and telephony/ephone). Every other
 // topic is declared by the package that publishes it.
 var (
 	TopicKeys         = DeclareTopic("crypto-keys")   // a key pair was generated, imported or zeroized
 	TopicCTLGenerated = DeclareTopic("ctl-generated") // a new CTLFile.tlv was put in service
 	TopicCTLErase     = DeclareTopic("ctl-erase")     // server-security-mode erase: delete the CTL file
+	TopicDialPlan     = DeclareTopic("dial-plan")     // dial-peers or sip-ua changed (telephony/dialplan to telephony/ephone)
 )
 
 // Subscriber is called for each event of its topic, with the System's

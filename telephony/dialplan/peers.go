@@ -131,6 +131,7 @@ func (f *Feature) Reconcile(context.Context) error {
 	pl := f.snapshotLocked()
 	f.sys.Unlock()
 	f.plan.Store(pl)
+	f.sys.Publish(config.TopicDialPlan) // call control reads the new table
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package dialplan
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -369,10 +370,13 @@ func newRSVPSync(sys *config.System) config.Feature {
 }
 
 // gateway holds the `gateway` and `sip-ua` blocks.
-type gateway struct{ gw, ua *section }
+type gateway struct {
+	sys    *config.System
+	gw, ua *section
+}
 
 func newGateway(sys *config.System) config.Feature {
-	f := &gateway{}
+	f := &gateway{sys: sys}
 	t := sys.Tree
 	own := "gateway"
 	t.AddMode(ModeGateway, "(config-gateway)#", cli.ModeConfig)
@@ -409,6 +413,12 @@ func newGateway(sys *config.System) config.Feature {
 		{"crypto signaling default trustpoint tp:WORD", 3, false},
 	})
 	return f
+}
+
+// Reconcile tells call control that sip-ua may have changed.
+func (f *gateway) Reconcile(context.Context) error {
+	f.sys.Publish(config.TopicDialPlan)
+	return nil
 }
 
 // SIPTrustpoint is sip-ua's `crypto signaling default trustpoint`, ""
