@@ -143,7 +143,7 @@ func newFeature(sys *config.System) config.Feature {
 	capf.SetDirectory(sys, f)
 	sys.Subscribe(capf.TopicLSC, FeatureTelephony, func(context.Context) error { f.publishCnf(); return nil })
 	sys.Subscribe(pki.TopicCertificates, FeatureTelephony, f.reconcileCalls)
-	sys.Subscribe(config.TopicKeys, FeatureTelephony, f.reconcileCalls) // a trustpoint's key pair replaced
+	sys.Subscribe(config.TopicKeys, FeatureTelephony, f.reconcileCalls)     // a trustpoint's key pair replaced
 	sys.Subscribe(config.TopicDialPlan, FeatureTelephony, f.reconcileCalls) // dial-peers or sip-ua changed
 	return f
 }

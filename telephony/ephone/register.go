@@ -67,8 +67,8 @@ type exchange struct {
 	trunkTarget  TrunkFunc
 	trunkInbound InboundFunc
 	sip          sipTrunk
-	planner     MediaPlanner
-	xcoders     map[string]*xcoder // registered DSP farms by lower-case name
+	planner      MediaPlanner
+	xcoders      map[string]*xcoder // registered DSP farms by lower-case name
 
 	debug debugFlags
 }

@@ -60,7 +60,7 @@ type trunkSide struct {
 	farRTP           netip.AddrPort
 	farReady         bool // the far end's address and keys are known
 	codec            sip.Codec
-	secure           bool // SRTP on the trunk
+	secure           bool  // SRTP on the trunk
 	ntePT            uint8 // the far end's telephone-event payload type (0: none)
 	local            netip.AddrPort
 	callID           string
@@ -125,12 +125,12 @@ type sipTrunk struct {
 	tlsListen string // TLS address ("": source:5061)
 	// source is telephony-service's ip source-address, the CME's own
 	// address, which the trunk binds to (invalid: all addresses).
-	source netip.Addr
-	tlsConf   *tls.Config
-	tlsKey    string // what tlsConf was made from
-	incoming  func(*sip.InCall)
-	t         *sip.Trunk
-	lastErr   string // the last failure logged (each is logged once)
+	source   netip.Addr
+	tlsConf  *tls.Config
+	tlsKey   string // what tlsConf was made from
+	incoming func(*sip.InCall)
+	t        *sip.Trunk
+	lastErr  string // the last failure logged (each is logged once)
 }
 
 // newError reports whether err differs from the last failure logged.
