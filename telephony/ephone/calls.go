@@ -415,7 +415,7 @@ func (x *exchange) offer(c *call, tag int) {
 		c.caller.state = legRingOut
 		c.caller.ph.sigRingOut(c.caller)
 	} else if c.trunk != nil {
-		go c.trunk.in.Ringing()
+		c.trunk.ringing()
 	}
 	if fw.noan != "" && c.hops < maxForwardHops {
 		target, secs := fw.noan, fw.noanTimeout

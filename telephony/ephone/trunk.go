@@ -51,6 +51,9 @@ type trunkSide struct {
 	// 200 or a failure); answer is the 200's SDP.
 	final     chan struct{}
 	finalOnce sync.Once
+	// rang is closed once the 180 went out: the final answer follows it
+	// (responses of one INVITE are sent in order, one at a time).
+	rang chan struct{}
 	answer    []byte
 
 	relay            *media.Relay
@@ -93,10 +96,26 @@ func (t *trunkSide) end() {
 	}
 }
 
+// ringing sends 180 Ringing once (x.mu held).
+func (t *trunkSide) ringing() {
+	if t.rang != nil {
+		return
+	}
+	t.rang = make(chan struct{})
+	go func() {
+		t.in.Ringing()
+		close(t.rang)
+	}()
+}
+
 // reject gives an unanswered inbound INVITE its final failure (once).
 func (t *trunkSide) reject(status int, reason string) {
 	t.finalOnce.Do(func() {
+		rang := t.rang
 		go func() {
+			if rang != nil {
+				<-rang
+			}
 			t.in.Reject(status, reason)
 			close(t.final)
 		}()
@@ -106,8 +125,11 @@ func (t *trunkSide) reject(status int, reason string) {
 // accept answers an inbound INVITE 200 with the relay's SDP (once).
 func (t *trunkSide) accept() {
 	t.finalOnce.Do(func() {
-		sdp := t.answer
+		sdp, rang := t.answer, t.rang
 		go func() {
+			if rang != nil {
+				<-rang
+			}
 			if err := t.in.Accept(sdp); err != nil {
 				t.in.Reject(500, "Server Internal Error")
 			}

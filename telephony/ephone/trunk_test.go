@@ -3,6 +3,7 @@ package ephone_test
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"net"
 	"net/netip"
 	"regexp"
@@ -193,4 +194,202 @@ func TestSIPTrunkCall(t *testing.T) {
 	if !strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "(dial-peer voice 11) failed: sip: call rejected: 486") {
 		t.Errorf("no CALL_FAILED line:\n%s", strings.Join(b.sys.Log.Entries(), "\n"))
 	}
+}
+
+// sipCaller is a SIP user agent on sipgo that places calls to the box.
+type sipCaller struct {
+	cli  *sipgo.Client
+	addr netip.AddrPort
+	rtp  *net.UDPConn
+	dcc  *sipgo.DialogClientCache
+}
+
+func newSIPCaller(t *testing.T, ip string) *sipCaller {
+	t.Helper()
+	conn, err := net.ListenPacket("udp", ip+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(ip)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &sipCaller{addr: netip.MustParseAddrPort(conn.LocalAddr().String()), rtp: rtp}
+	ua, _ := sipgo.NewUA(sipgo.WithUserAgent("caller"), sipgo.WithUserAgentHostname(ip))
+	srv, _ := sipgo.NewServer(ua)
+	c.cli, _ = sipgo.NewClient(ua, sipgo.WithClientHostname(ip), sipgo.WithClientPort(int(c.addr.Port())),
+		sipgo.WithClientConnectionAddr(c.addr.String())) // requests leave from the listening socket
+	c.dcc = sipgo.NewDialogClientCache(c.cli, sipmsg.ContactHeader{Address: sipmsg.Uri{User: "caller", Host: ip, Port: int(c.addr.Port())}})
+	srv.OnBye(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) { c.dcc.ReadBye(req, tx) })
+	done := make(chan struct{})
+	go func() { srv.ServeUDP(conn); close(done) }()
+	t.Cleanup(func() { ua.Close(); conn.Close(); rtp.Close(); <-done })
+	return c
+}
+
+// invite sends an INVITE for number to the box with an offer on the
+// caller's RTP socket (RTP/SAVP with a key when secure).
+func (c *sipCaller) invite(ctx context.Context, box netip.AddrPort, number string, secure bool) (*sipgo.DialogClientSession, error) {
+	port := c.rtp.LocalAddr().(*net.UDPAddr).Port
+	prof, crypto := "RTP/AVP", ""
+	if secure {
+		prof, crypto = "RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+	}
+	host := c.addr.Addr().String()
+	sdp := "v=0\r\no=- 1 1 IN IP4 " + host + "\r\ns=-\r\nc=IN IP4 " + host + "\r\nt=0 0\r\nm=audio " + strconv.Itoa(port) + " " + prof +
+		" 0 101\r\n" + crypto + "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+	return c.dcc.Invite(ctx, sipmsg.Uri{User: number, Host: box.Addr().String(), Port: int(box.Port())}, []byte(sdp),
+		sipmsg.NewHeader("Content-Type", "application/sdp"))
+}
+
+// status is the final answer's status code (200 for success).
+func status(t *testing.T, ctx context.Context, s *sipgo.DialogClientSession) int {
+	t.Helper()
+	err := s.WaitAnswer(ctx, sipgo.AnswerOptions{})
+	var re *sipgo.ErrDialogResponse
+	switch {
+	case err == nil:
+		return 200
+	case errors.As(err, &re):
+		return int(re.Res.StatusCode)
+	}
+	t.Fatalf("INVITE: %v", err)
+	return 0
+}
+
+// TestSIPTrunkInbound: an INVITE from a dial-peer's target to an
+// ephone-dn's number rings the phone, 180 goes back, the phone's answer
+// sends 200 with the relay's SDP, RTP reaches the phone, a key the phone
+// presses reaches the far end as an RFC 4733 event, and the far end's BYE
+// clears the phone. Bad calls get their SIP answer and change nothing: a
+// source that is no dial-peer's target (403), a number no DN has (404),
+// an SRTP-only offer to a dial-peer without srtp (488), a CANCEL while the
+// phone rings stops the ringing (487). A dial-peer aimed at the box
+// itself is a loop, refused with reorder.
+func TestSIPTrunkInbound(t *testing.T) {
+	caller := newSIPCaller(t, "127.0.0.1")
+	stranger := newSIPCaller(t, "127.0.0.2")
+	cfg := append(append([]string(nil), plainConfig...),
+		"dial-peer voice 10 voip", " destination-pattern 2668....", " session protocol sipv2",
+		" session target ipv4:"+caller.addr.String(), " incoming called-number 100.", " dtmf-relay rtp-nte", " exit")
+	b := newBox(t, cfg...)
+	f := ephone.FromSystem(b.sys)
+	box, _, err := f.SIPAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := register(t, b, "000000000001")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+
+	sess, err := caller.invite(ctx, box, "1001", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ringing := make(chan int, 4)
+	answered := make(chan error, 1)
+	go func() {
+		answered <- sess.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(r *sipmsg.Response) error {
+			ringing <- int(r.StatusCode)
+			return nil
+		}})
+	}()
+	p.state(sccp.CallStateRingIn)
+	p.send(&sccp.OffHook{})
+	p.state(sccp.CallStateConnected)
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	if got := <-ringing; got != 180 && got != 100 {
+		t.Errorf("provisional %d", got)
+	}
+	sess.Ack(ctx)
+	ans := string(sess.InviteResponse.Body())
+	m := sdpAudio.FindStringSubmatch(ans)
+	if m == nil {
+		t.Fatalf("answer %q", ans)
+	}
+	relay := p.smt()
+	port, _ := strconv.Atoi(m[2])
+	caller.rtp.WriteToUDP(rtpPacket(0, 1, 160, 0x77, []byte("from caller")), &net.UDPAddr{IP: net.ParseIP(m[1]), Port: port})
+	buf := make([]byte, 1500)
+	p.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, _, err := p.rtp.ReadFromUDP(buf); err != nil || n < 12 || string(buf[12:n]) != "from caller" {
+		t.Fatalf("phone got %q %v", buf[:n], err)
+	}
+	// The phone's RTP latches the relay's phone side; then a key press.
+	p.rtp.WriteToUDPAddrPort(rtpPacket(0, 1, 160, 0x88, make([]byte, 160)), relay)
+	caller.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := caller.rtp.ReadFromUDP(buf); err != nil {
+		t.Fatal(err)
+	}
+	p.send(&sccp.KeypadButton{Button: 5})
+	for {
+		n, _, err := caller.rtp.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("no telephone-event: %v", err)
+		}
+		if n == 16 && buf[1]&0x7F == 101 {
+			if buf[12] != 5 {
+				t.Errorf("event %d, want 5", buf[12])
+			}
+			break
+		}
+	}
+	if calls := show(b.sys, "show sip-ua calls"); !strings.Contains(calls, "Number of SIP User Agent Server(UAS) calls: 1\n") ||
+		!strings.Contains(calls, "Calling Number : \n") && !strings.Contains(calls, "State of the call : STATE_ACTIVE (7)\n") {
+		t.Errorf("show sip-ua calls:\n%s", calls)
+	}
+	if err := sess.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.state(sccp.CallStateOnHook)
+
+	// Bad calls.
+	for _, c := range []struct {
+		from   *sipCaller
+		number string
+		secure bool
+		want   int
+	}{
+		{stranger, "1001", false, 403},
+		{caller, "9999", false, 404},
+		{caller, "1001", true, 488},
+	} {
+		s, err := c.from.invite(ctx, box, c.number, c.secure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("INVITE %s from %s", c.number, c.from.addr)
+		if got := status(t, ctx, s); got != c.want {
+			t.Errorf("INVITE %s from %s (secure %v): %d, want %d", c.number, c.from.addr, c.secure, got, c.want)
+		}
+	}
+	// CANCEL while ringing.
+	cctx, ccancel := context.WithCancel(ctx)
+	s, err := caller.invite(cctx, box, "1001", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() { got <- s.WaitAnswer(cctx, sipgo.AnswerOptions{}) }()
+	p.state(sccp.CallStateRingIn)
+	ccancel() // sipgo sends CANCEL
+	<-got
+	p.state(sccp.CallStateOnHook)
+
+	// A loop: a dial-peer whose target is the box itself.
+	out := console(b.sys, "dial-peer voice 11 voip", " destination-pattern 5694....", " session protocol sipv2",
+		" session target ipv4:"+box.String(), " exit")
+	if strings.Contains(out, "%") {
+		t.Fatal(out)
+	}
+	p.send(&sccp.OffHook{})
+	p.state(sccp.CallStateOffHook)
+	p.dial("56941234")
+	p.tone(sccp.ToneReorderTone)
+	if !strings.Contains(strings.Join(b.sys.Log.Entries(), "\n"), "(a dial-peer loop)") {
+		t.Errorf("no loop log line:\n%s", strings.Join(b.sys.Log.Entries(), "\n"))
+	}
+	p.send(&sccp.OnHook{})
 }

@@ -283,7 +283,8 @@ func (c *OutCall) Done() <-chan struct{} { return c.sess.Context().Done() }
 // InCall is an INVITE the trunk received.
 type InCall struct {
 	sess      *sipgo.DialogServerSession
-	tx        sipmsg.ServerTransaction
+	pending   chan struct{} // closed by CANCEL or the transaction's end
+	once      sync.Once
 	To        string         // request URI user (the called number)
 	From      string         // From user (the calling number)
 	Offer     []byte         // the far end's SDP (may be empty: late offer)
@@ -312,18 +313,21 @@ func (t *Trunk) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		from = f.Address.User
 	}
 	src, _ := netip.ParseAddrPort(req.Source())
-	in := &InCall{sess: sess, tx: tx, To: req.Recipient.User, From: from, Offer: req.Body(),
+	in := &InCall{sess: sess, pending: make(chan struct{}), To: req.Recipient.User, From: from, Offer: req.Body(),
 		Source: netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), Transport: tp}
+	stop := func() { in.once.Do(func() { close(in.pending) }) }
+	tx.OnCancel(func(*sipmsg.Request) { stop() })
+	go func() { <-tx.Done(); stop() }()
 	// The handler answers; this function returns only when the INVITE
 	// transaction is over (sipgo's contract for OnInvite).
 	t.incoming(in)
 	<-tx.Done()
 }
 
-// Pending is closed when the INVITE transaction ends: after the final
-// answer, or at once when the far end cancels it (CANCEL is answered by
-// the transaction layer with 487).
-func (c *InCall) Pending() <-chan struct{} { return c.tx.Done() }
+// Pending is closed when the far end cancels the INVITE (the transaction
+// layer answers the CANCEL 200 and the INVITE 487), or when the INVITE
+// transaction ends.
+func (c *InCall) Pending() <-chan struct{} { return c.pending }
 
 // Ringing sends 180 Ringing.
 func (c *InCall) Ringing() error { return c.sess.Respond(180, "Ringing", nil) }
