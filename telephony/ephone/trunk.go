@@ -53,8 +53,8 @@ type trunkSide struct {
 	finalOnce sync.Once
 	// rang is closed once the 180 went out: the final answer follows it
 	// (responses of one INVITE are sent in order, one at a time).
-	rang chan struct{}
-	answer    []byte
+	rang   chan struct{}
+	answer []byte
 
 	relay            *media.Relay
 	phoneSide        netip.AddrPort // relay leg 0: where the phone sends
