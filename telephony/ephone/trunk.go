@@ -470,7 +470,7 @@ func (x *exchange) trunkInvite(c *call, l *leg, t *sip.Trunk) {
 	if !ts.peer.NTE {
 		offer.DTMF = 0
 	}
-	out, err := t.Call(ts.ctx, ts.peer.Target, ts.peer.Transport, ts.number, offer.Marshal("CiscoSystemsSIP-GW-UserAgent", uint64(c.id), 1), func(status int) {
+	out, err := t.Call(ts.ctx, ts.peer.Target, ts.peer.Transport, c.callingNum, ts.number, offer.Marshal("CiscoSystemsSIP-GW-UserAgent", uint64(c.id), 1), func(status int) {
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		if l.call == c && l.state == legDialing {

@@ -209,11 +209,12 @@ type OutCall struct {
 	Answer []byte // the far end's SDP
 }
 
-// Call sends INVITE to user@target with the SDP offer, waits for the
+// Call sends INVITE to user@target from the calling number with the SDP
+// offer, waits for the
 // final answer (ringing reports provisional responses), acknowledges a
 // 2xx and returns the call with the far end's SDP. A non-2xx final answer
 // is ErrRejected with its status; ctx ending before the answer cancels.
-func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, transport, user string, offer []byte, ringing func(status int)) (*OutCall, error) {
+func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, transport, calling, user string, offer []byte, ringing func(status int)) (*OutCall, error) {
 	uri := sipmsg.Uri{User: user, Host: target.Addr().String(), Port: int(target.Port())}
 	dcc := t.dcc
 	switch transport {
@@ -229,7 +230,14 @@ func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, transport, user
 	default:
 		return nil, fmt.Errorf("sip: transport %q", transport)
 	}
-	sess, err := dcc.Invite(ctx, uri, offer, sipmsg.NewHeader("Content-Type", "application/sdp"))
+	// From carries the calling number (the far end shows it and may
+	// route on it), as a gateway's does.
+	from := &sipmsg.FromHeader{Address: sipmsg.Uri{User: calling, Host: t.addr.Addr().Unmap().String()}, Params: sipmsg.NewParams()}
+	if calling == "" {
+		from.Address.User = "anonymous"
+	}
+	from.Params.Add("tag", sipmsg.GenerateTagN(16))
+	sess, err := dcc.Invite(ctx, uri, offer, sipmsg.NewHeader("Content-Type", "application/sdp"), from)
 	if err != nil {
 		return nil, err
 	}

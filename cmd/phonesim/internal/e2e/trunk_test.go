@@ -8,10 +8,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"net"
 	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -343,4 +347,170 @@ func TestSecureSIPTrunk(t *testing.T) {
 		t.Errorf("keys shown for an RTP call:\n%s", calls)
 	}
 	run(t, p3, "onhook; wait onhook")
+}
+
+// need returns the path of an external program that scripts/deps
+// installs; a missing one fails the test (CI installs it).
+func need(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not installed (scripts/deps installs it): %v", name, err)
+	}
+	return p
+}
+
+// writeToneWAV writes seconds of freq Hz, 8 kHz 16-bit mono.
+func writeToneWAV(t *testing.T, path string, freq float64, seconds int) {
+	n := 8000 * seconds
+	b := make([]byte, 44+2*n)
+	copy(b, "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*n))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1)
+	binary.LittleEndian.PutUint16(b[22:], 1)
+	binary.LittleEndian.PutUint32(b[24:], 8000)
+	binary.LittleEndian.PutUint32(b[28:], 16000)
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(2*n))
+	for i := 0; i < n; i++ {
+		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(int16(8000*math.Sin(2*math.Pi*freq*float64(i)/8000))))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readWAV returns the first channel of a 16-bit PCM WAV file and its rate.
+func readWAV(b []byte) ([]int16, int) {
+	if len(b) < 12 || string(b[:4]) != "RIFF" {
+		return nil, 0
+	}
+	rate, channels := 0, 1
+	for off := 12; off+8 <= len(b); {
+		id, size := string(b[off:off+4]), int(binary.LittleEndian.Uint32(b[off+4:]))
+		body := b[off+8:]
+		if size > len(body) || size < 0 {
+			size = len(body)
+		}
+		switch id {
+		case "fmt ":
+			if size >= 16 {
+				channels = int(binary.LittleEndian.Uint16(body[2:]))
+				rate = int(binary.LittleEndian.Uint32(body[4:]))
+			}
+		case "data":
+			var pcm []int16
+			for i := 0; i+2*channels <= size; i += 2 * channels {
+				pcm = append(pcm, int16(binary.LittleEndian.Uint16(body[i:])))
+			}
+			return pcm, rate
+		}
+		off += 8 + size + size%2
+	}
+	return nil, 0
+}
+
+// TestSIPTrunkBaresip: the third-party user agent. Debian's baresip
+// answers automatically with mandatory SRTP (mediaenc=srtp-mand, its own
+// libre/libsrtp-based SRTP) and plays a 440 Hz file; phone 1 (encrypted,
+// TLS) dials it through a dial-peer with srtp. The phone hears baresip's
+// tone (through the box's relay, re-keyed into the phone's SRTP keys) and
+// baresip's decoded-audio dump (sndfile) holds the phone's 1000 Hz tone.
+func TestSIPTrunkBaresip(t *testing.T) {
+	bin := need(t, "baresip")
+	dir := t.TempDir()
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	l.Close()
+	writeToneWAV(t, filepath.Join(dir, "tone.wav"), 440, 20)
+	cfg := fmt.Sprintf("poll_method epoll\nsip_listen 127.0.0.1:%d\naudio_source aufile,%s\nmodule_path /usr/lib/baresip/modules\n"+
+		"module g711.so\nmodule srtp.so\nmodule aufile.so\nmodule sndfile.so\nsnd_path %s\nmodule_app account.so\nmodule_app menu.so\n",
+		port, filepath.Join(dir, "tone.wav"), dir)
+	os.WriteFile(filepath.Join(dir, "config"), []byte(cfg), 0o644)
+	os.WriteFile(filepath.Join(dir, "accounts"), []byte("<sip:55511234@127.0.0.1>;regint=0;answermode=auto;mediaenc=srtp-mand\n"), 0o644)
+	var out syncBuffer
+	cmd := exec.Command(bin, "-f", dir, "-n", "127.0.0.1") // its SDP carries 127.0.0.1, where it sends from
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "baresip is ready"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("baresip did not start:\n%s", out.String())
+		}
+	}
+
+	b := bootSecureCME(t)
+	if out := seedConsole(b.sys, "dial-peer voice 100 voip", " destination-pattern 5551....", " session protocol sipv2",
+		" session target ipv4:127.0.0.1:"+strconv.Itoa(port), " srtp", " exit"); strings.Contains(out, "%") {
+		t.Fatal(out)
+	}
+	ph := b.phones[0]
+	if err := ph.Run(t.Context(), phone.MustParseScript("offhook; wait dialtone; dial 55511234; wait connected; wait media 5s")); err != nil {
+		t.Fatalf("call to baresip: %v\nlog:\n%s\nbaresip:\n%s", err, strings.Join(b.sys.Log.Entries(), "\n"), out.String())
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	go ph.PlayTone(ctx, 1000, 4*time.Second)
+	if err := ph.ExpectTone(ctx, 440, 8*time.Second); err != nil {
+		t.Errorf("baresip's 440 Hz not heard at the phone: %v\n%s", err, out.String())
+	}
+	time.Sleep(3 * time.Second) // the phone's tone plays on
+	if calls := configtest.Exec(b.sys, "show sip-ua calls"); !strings.Contains(calls, "Local Crypto Key : ") {
+		t.Errorf("show sip-ua calls:\n%s", calls)
+	}
+	run(t, ph, "onhook; wait onhook")
+	for _, m := range ph.Report().Media {
+		if m.AuthFailures != 0 || m.RxKey.Algorithm == 0 {
+			t.Errorf("phone stream %+v", m.Stats)
+		}
+	}
+	// baresip's dump of what it decoded.
+	var heard bool
+	var last media.Analysis
+	for deadline := time.Now().Add(10 * time.Second); !heard && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		files, _ := filepath.Glob(filepath.Join(dir, "dump-*-dec.wav"))
+		for _, f := range files {
+			data, _ := os.ReadFile(f)
+			pcm, rate := readWAV(data)
+			win := rate / 2
+			for i := 0; win > 0 && i+win <= len(pcm) && !heard; i += win / 2 {
+				last = media.Analyse(pcm[i:i+win], rate)
+				heard = math.Abs(last.Freq-1000) <= 20 && last.SNR >= 20
+			}
+		}
+	}
+	if !heard {
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		t.Errorf("the phone's 1000 Hz is not in baresip's decoded audio (last %.1f Hz, SNR %.1f dB; files %v)\n%s", last.Freq, last.SNR, files, out.String())
+	}
+	if !strings.Contains(out.String(), "SRTP is Enabled") {
+		t.Errorf("baresip did not report SRTP:\n%s", out.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
