@@ -242,7 +242,9 @@ func setups(conc int, dur time.Duration, peer string, overUDP bool) error {
 				d, err := one(ctx)
 				cancel()
 				if err != nil {
-					fails.Add(1)
+					if fails.Add(1) == 1 {
+						fmt.Fprintln(os.Stderr, "sipbench: first failed call:", err)
+					}
 					continue
 				}
 				mu.Lock()

@@ -195,7 +195,7 @@ func (s *sipTrunk) get() (*sip.Trunk, error) {
 			conn.Close()
 			return nil, err
 		}
-		opt.TLS, opt.TLSConfig = &limitListener{Listener: ln, max: maxSIPTLSConns, sem: make(chan struct{}, maxSIPTLSConns)}, s.tlsConf
+		opt.TLS, opt.TLSConfig = newLimitListener(ln), s.tlsConf
 	}
 	t, err := sip.NewTrunk(conn, opt)
 	if err != nil {
@@ -234,14 +234,23 @@ func (s *sipTrunk) close() {
 	}
 }
 
-// maxSIPTLSConns bounds the SIP TLS connections open at once.
-const maxSIPTLSConns = 256
+// maxSIPTLSConns bounds the SIP TLS connections open at once, and
+// maxSIPTLSPerSource those from one address.
+const (
+	maxSIPTLSConns     = 256
+	maxSIPTLSPerSource = 8
+)
 
-// limitListener closes connections beyond max at once.
+// limitListener closes connections beyond its bounds as they arrive.
 type limitListener struct {
 	net.Listener
-	max int
-	sem chan struct{}
+	mu    sync.Mutex
+	total int
+	per   map[netip.Addr]int
+}
+
+func newLimitListener(l net.Listener) *limitListener {
+	return &limitListener{Listener: l, per: map[netip.Addr]int{}}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -250,12 +259,29 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		select {
-		case l.sem <- struct{}{}:
-			return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
-		default:
-			c.Close()
+		var src netip.Addr
+		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+			src = ap.Addr().Unmap()
 		}
+		l.mu.Lock()
+		ok := l.total < maxSIPTLSConns && l.per[src] < maxSIPTLSPerSource
+		if ok {
+			l.total++
+			l.per[src]++
+		}
+		l.mu.Unlock()
+		if !ok {
+			c.Close()
+			continue
+		}
+		return &limitConn{Conn: c, release: func() {
+			l.mu.Lock()
+			l.total--
+			if l.per[src]--; l.per[src] <= 0 {
+				delete(l.per, src)
+			}
+			l.mu.Unlock()
+		}}, nil
 	}
 }
 
