@@ -533,10 +533,14 @@ func (x *exchange) answer(l *leg) {
 
 // hold puts the phone's side of a connected call on hold.
 func (x *exchange) hold(l *leg) {
-	if l.state != legConnected || l.call == nil || l.call.trunk != nil {
-		return // hold on SIP trunk calls (re-INVITE) is not built
+	if l.state != legConnected || l.call == nil {
+		return
 	}
 	c := l.call
+	if c.trunk != nil {
+		x.trunkHold(c, l)
+		return
+	}
 	x.stopMedia(c)
 	l.state = legHold
 	l.ph.sigHold(l)
@@ -562,6 +566,10 @@ func (x *exchange) resume(l *leg) {
 	c := l.call
 	l.state = legConnected
 	p.sigConnected(l)
+	if c.trunk != nil {
+		x.trunkResume(c, l)
+		return
+	}
 	if o := c.other(l); o != nil {
 		o.remoteHold = false
 		o.ph.sigRemoteHold(o, false)

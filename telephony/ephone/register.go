@@ -76,7 +76,7 @@ type exchange struct {
 func newExchange(log *logging.Logger, now func() time.Time) *exchange {
 	x := &exchange{log: log, now: now, phones: map[string]*phone{}, nextRef: 0x1000000}
 	x.planner = x.securePlan
-	x.sip.incoming = x.trunkIncoming
+	x.sip.incoming, x.sip.reinvite = x.trunkIncoming, x.trunkReInvite
 	return x
 }
 

@@ -68,6 +68,10 @@ type trunkSide struct {
 	local            netip.AddrPort
 	callID           string
 	state            string
+	// sdp is the box's side of the session (its offer as accepted, or its
+	// answer), re-offered on hold and resume with a new version.
+	sdp     sip.Media
+	version uint64
 }
 
 // end releases the far end: cancels a pending INVITE, sends BYE, or
@@ -151,6 +155,7 @@ type sipTrunk struct {
 	tlsConf  *tls.Config
 	tlsKey   string // what tlsConf was made from
 	incoming func(*sip.InCall)
+	reinvite func(callID string, offer []byte) ([]byte, bool)
 	t        *sip.Trunk
 	lastErr  string // the last failure logged (each is logged once)
 }
@@ -184,7 +189,7 @@ func (s *sipTrunk) get() (*sip.Trunk, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := sip.Options{Name: "Cisco-SIPGateway/IOS-cmeos", Incoming: s.incoming}
+	opt := sip.Options{Name: "Cisco-SIPGateway/IOS-cmeos", Incoming: s.incoming, ReInvite: s.reinvite}
 	if s.tlsConf != nil {
 		ta := s.tlsListen
 		if ta == "" {
@@ -496,7 +501,7 @@ func (x *exchange) trunkInvite(c *call, l *leg, t *sip.Trunk) {
 	if !ts.peer.NTE {
 		offer.DTMF = 0
 	}
-	out, err := t.Call(ts.ctx, ts.peer.Target, ts.peer.Transport, c.callingNum, ts.number, offer.Marshal("CiscoSystemsSIP-GW-UserAgent", uint64(c.id), 1), func(status int) {
+	out, err := t.Call(ts.ctx, ts.peer.Target, ts.peer.Transport, c.callingNum, ts.number, offer.Marshal(sdpOwner, uint64(c.id), 1), func(status int) {
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		if l.call == c && l.state == legDialing {
@@ -551,6 +556,11 @@ func (x *exchange) trunkInvite(c *call, l *leg, t *sip.Trunk) {
 			l.ph.name, logging.Escape(ts.number), ts.peer.Tag)
 	}
 	ts.farRTP, ts.codec, ts.secure, ts.farReady, ts.state = ans.Addr, codec, ans.Secure, true, "STATE_ACTIVE (7)"
+	ts.sdp, ts.version = offer, 1
+	ts.sdp.Codecs = []sip.Codec{codec}
+	if !ans.Secure {
+		ts.sdp.Secure, ts.sdp.Crypto = false, nil
+	}
 	if ts.peer.NTE {
 		ts.ntePT = ans.DTMF
 	}
@@ -647,9 +657,9 @@ func (x *exchange) trunkIncoming(in *sip.InCall) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ts := &trunkSide{peer: peer, number: called, inbound: true, ctx: ctx, cancel: cancel, in: in, final: make(chan struct{}),
-		answer: ans.Marshal("CiscoSystemsSIP-GW-UserAgent", uint64(time.Now().UnixNano()), 1), relay: relay,
+		answer: ans.Marshal(sdpOwner, uint64(time.Now().UnixNano()), 1), relay: relay,
 		trunkRTP: trunkRTP, farRTP: offer.Addr, farReady: true, codec: codec, secure: ans.Secure,
-		local: t.Addr(), callID: in.CallID(), state: "STATE_RECD_INVITE (2)"}
+		local: t.Addr(), callID: in.CallID(), state: "STATE_RECD_INVITE (2)", sdp: ans, version: 1}
 	if peer.NTE {
 		ts.ntePT = offer.DTMF
 	}
@@ -740,4 +750,127 @@ func (x *exchange) trunkDigit(c *call, digit byte) {
 		return
 	}
 	go ts.relay.SendEvent(1, uint8(ev), ts.ntePT)
+}
+
+// sdpOwner is the o= user name of the box's session descriptions.
+const sdpOwner = "CiscoSystemsSIP-GW-UserAgent"
+
+// trunkHold puts the phone's side of a connected trunk call on hold (x.mu
+// held): the phone's channels close (the relay stays), and the far end
+// gets a re-INVITE with a=sendonly.
+func (x *exchange) trunkHold(c *call, l *leg) {
+	if l.media.rxOpen {
+		l.ph.sigCloseReceive(l)
+	}
+	if l.media.txOn {
+		l.ph.sigStopTransmit(l)
+	}
+	l.media = legMedia{}
+	l.state = legHold
+	l.ph.sigHold(l)
+	x.trunkReoffer(c, "sendonly")
+}
+
+// trunkResume takes a held trunk call back (x.mu held): the phone's
+// channel reopens with its keys, the far end gets a sendrecv re-INVITE.
+func (x *exchange) trunkResume(c *call, l *leg) {
+	if c.media == nil {
+		return
+	}
+	x.nextParty++
+	l.media = legMedia{party: x.nextParty, rxOpen: true, leg: c.media.plan.A}
+	l.ph.sigOpenReceive(l)
+	x.trunkReoffer(c, "")
+}
+
+// trunkReoffer sends the box's SDP again with direction dir (x.mu held).
+func (x *exchange) trunkReoffer(c *call, dir string) {
+	ts := c.trunk
+	if !ts.farReady {
+		return
+	}
+	m := ts.sdp
+	m.Dir = dir
+	ts.version++
+	body := m.Marshal(sdpOwner, uint64(c.id), ts.version)
+	out, in, answered := ts.out, ts.in, ts.answer != nil
+	go func() {
+		ctx, cancel := context.WithTimeout(ts.ctx, 10*time.Second)
+		defer cancel()
+		var err error
+		if out != nil {
+			_, err = out.ReInvite(ctx, body)
+		} else if in != nil && answered {
+			_, err = in.ReInvite(ctx, body)
+		}
+		if err != nil && ts.ctx.Err() == nil {
+			x.log.Logf(logging.Notifications, "DIALPEER", "REINVITE_FAILED", "Call %d on dial-peer voice %d: re-INVITE (%s) failed: %v.",
+				c.id, ts.peer.Tag, map[string]string{"": "resume", "sendonly": "hold"}[dir], err)
+		}
+	}()
+}
+
+// trunkReInvite answers the far end's INVITE within a call (its hold,
+// resume or new media address): the relay follows the new address (and
+// key), the phone shows remote hold while the far end does not send.
+func (x *exchange) trunkReInvite(callID string, body []byte) ([]byte, bool) {
+	offer, err := sip.Parse(body)
+	if err != nil {
+		return nil, false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var c *call
+	var pl *leg
+	for _, p := range x.phones {
+		for _, l := range p.legs {
+			if l.call != nil && l.call.trunk != nil && l.call.trunk.callID == callID && (l == l.call.caller || l == l.call.callee) {
+				c, pl = l.call, l
+			}
+		}
+	}
+	if c == nil || !c.trunk.farReady || offer.Secure != c.trunk.secure {
+		return nil, false // no such call, or a change of security: refused
+	}
+	ts := c.trunk
+	if !hasCodec(offer.Codecs, ts.codec) {
+		return nil, false
+	}
+	farKey, ourKey := ts.relay.Keys(1)
+	if offer.Secure {
+		if len(offer.Crypto) == 0 {
+			return nil, false
+		}
+		farKey = offer.Crypto[0].Key
+	}
+	if err := ts.relay.Start(1, offer.Addr, farKey, ourKey); err != nil {
+		return nil, false
+	}
+	ts.farRTP = offer.Addr
+	held := offer.Dir == "sendonly" || offer.Dir == "inactive" || offer.Addr.Addr().IsUnspecified()
+	if held != pl.remoteHold {
+		pl.remoteHold = held
+		pl.ph.sigRemoteHold(pl, held)
+	}
+	ans := ts.sdp
+	switch offer.Dir {
+	case "sendonly":
+		ans.Dir = "recvonly"
+	case "inactive":
+		ans.Dir = "inactive"
+	default:
+		ans.Dir = ""
+	}
+	ts.version++
+	return ans.Marshal(sdpOwner, uint64(c.id), ts.version), true
+}
+
+// hasCodec reports whether codecs has c (by static payload type or name).
+func hasCodec(codecs []sip.Codec, c sip.Codec) bool {
+	for _, o := range codecs {
+		if o.PT < 96 && o.PT == c.PT || strings.EqualFold(o.Name, c.Name) && o.Rate == c.Rate {
+			return true
+		}
+	}
+	return false
 }

@@ -340,6 +340,17 @@ func TestSIPTrunkInbound(t *testing.T) {
 		!strings.Contains(calls, "Calling Number : \n") && !strings.Contains(calls, "State of the call : STATE_ACTIVE (7)\n") {
 		t.Errorf("show sip-ua calls:\n%s", calls)
 	}
+	// The far end holds: a re-INVITE with a=sendonly is answered
+	// a=recvonly with the same key-less RTP address.
+	sdp := strings.Replace(string(sess.InviteRequest.Body()), "a=rtpmap:0", "a=sendonly\r\na=rtpmap:0", 1)
+	re := sipmsg.NewRequest(sipmsg.INVITE, sess.InviteResponse.Contact().Address)
+	re.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	re.SetBody([]byte(sdp))
+	res, err := sess.Do(ctx, re)
+	if err != nil || res.StatusCode != 200 || !strings.Contains(string(res.Body()), "a=recvonly") || !strings.Contains(string(res.Body()), "m=audio "+m[2]+" ") {
+		t.Fatalf("re-INVITE: %v %v", res, err)
+	}
+	sess.WriteRequest(sipmsg.NewRequest(sipmsg.ACK, sess.InviteResponse.Contact().Address))
 	if err := sess.Bye(ctx); err != nil {
 		t.Fatal(err)
 	}

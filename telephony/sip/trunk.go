@@ -40,6 +40,7 @@ type Trunk struct {
 	// incoming is called, on its own goroutine, for each INVITE that
 	// opens a dialog; nil answers 480 Temporarily Unavailable.
 	incoming func(*InCall)
+	reinvite func(callID string, offer []byte) ([]byte, bool)
 
 	wg sync.WaitGroup
 }
@@ -66,6 +67,10 @@ type Options struct {
 	// sip-ua trustpoint, the roots peers are checked against).
 	TLS       net.Listener
 	TLSConfig *tls.Config
+	// ReInvite answers an INVITE within a call's dialog (the far end's
+	// hold, resume or new address): the SDP answer, or ok false for 488.
+	// Nil: 488.
+	ReInvite func(callID string, offer []byte) (answer []byte, ok bool)
 }
 
 // NewTrunk makes a user agent serving conn (UDP), whose local address is
@@ -98,7 +103,7 @@ func NewTrunk(conn net.PacketConn, opt Options) (*Trunk, error) {
 		return nil, err
 	}
 	contact := sipmsg.ContactHeader{Address: sipmsg.Uri{User: "cmeos", Host: host, Port: int(ap.Port())}}
-	t := &Trunk{ua: ua, srv: srv, cli: cli, addr: ap, conn: conn, incoming: opt.Incoming,
+	t := &Trunk{ua: ua, srv: srv, cli: cli, addr: ap, conn: conn, incoming: opt.Incoming, reinvite: opt.ReInvite,
 		dcc: sipgo.NewDialogClientCache(cli, contact), dsc: sipgo.NewDialogServerCache(cli, contact)}
 	if opt.TLS != nil {
 		t.tlsLn = opt.TLS
@@ -301,6 +306,10 @@ type InCall struct {
 }
 
 func (t *Trunk) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		t.onReInvite(req, tx)
+		return
+	}
 	dsc := t.dsc
 	tp := strings.ToLower(req.Transport())
 	if tp == "tls" && t.dscTLS != nil {
@@ -363,4 +372,76 @@ func transportParam(tp string) sipmsg.HeaderParams {
 	p := sipmsg.NewParams()
 	p.Add("transport", tp)
 	return p
+}
+
+// onReInvite answers an INVITE inside a dialog (RFC 3261 14.2) with the
+// call's new SDP, or 488 (481 for no such call: the callback says).
+func (t *Trunk) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	id := ""
+	if h := req.CallID(); h != nil {
+		id = h.Value()
+	}
+	var answer []byte
+	ok := false
+	if t.reinvite != nil {
+		answer, ok = t.reinvite(id, req.Body())
+	}
+	if !ok {
+		tx.Respond(sipmsg.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	res := sipmsg.NewResponseFromRequest(req, 200, "OK", answer)
+	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	res.AppendHeader(sipmsg.NewHeader("Contact", "<sip:cmeos@"+t.addr.String()+">"))
+	tx.Respond(res)
+	select { // the ACK, or the transaction's end
+	case <-tx.Acks():
+	case <-tx.Done():
+	}
+}
+
+// inDialog is what a call's dialog session offers for requests within it.
+type inDialog interface {
+	Do(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response, error)
+	WriteRequest(req *sipmsg.Request) error
+}
+
+// reInvite sends an INVITE within the dialog to target with sdp, and the
+// ACK of its 2xx; it returns the answer's SDP.
+func reInvite(ctx context.Context, d inDialog, target sipmsg.Uri, transport string, sdp []byte) ([]byte, error) {
+	req := sipmsg.NewRequest(sipmsg.INVITE, target)
+	req.SetTransport(transport)
+	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(sdp)
+	res, err := d.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if !res.IsSuccess() {
+		return nil, fmt.Errorf("%w: %d %s", ErrRejected, res.StatusCode, res.Reason)
+	}
+	ack := sipmsg.NewRequest(sipmsg.ACK, target)
+	ack.SetTransport(transport)
+	if err := d.WriteRequest(ack); err != nil {
+		return nil, err
+	}
+	return res.Body(), nil
+}
+
+// ReInvite re-offers the call's media (hold: a=sendonly; resume).
+func (c *OutCall) ReInvite(ctx context.Context, sdp []byte) ([]byte, error) {
+	target := c.sess.InviteRequest.Recipient
+	if h := c.sess.InviteResponse.Contact(); h != nil {
+		target = h.Address
+	}
+	return reInvite(ctx, c.sess, target, c.sess.InviteRequest.Transport(), sdp)
+}
+
+// ReInvite re-offers the call's media (hold: a=sendonly; resume).
+func (c *InCall) ReInvite(ctx context.Context, sdp []byte) ([]byte, error) {
+	h := c.sess.InviteRequest.Contact()
+	if h == nil {
+		return nil, errors.New("sip: the caller sent no Contact")
+	}
+	return reInvite(ctx, c.sess, h.Address, c.sess.InviteRequest.Transport(), sdp)
 }

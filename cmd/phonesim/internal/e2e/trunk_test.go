@@ -50,6 +50,7 @@ type provider struct {
 	offer  string
 	sess   *sipgo.DialogServerSession
 	key    string // its own inline key (what it encrypts with)
+	reinv  []string // directions of the re-INVITEs received ("" sendrecv)
 }
 
 var (
@@ -168,6 +169,31 @@ func newProvider(t *testing.T, cert *tls.Certificate, roots *x509.CertPool, secu
 	}
 	dsc := sipgo.NewDialogServerCache(cli, contact)
 	srv.OnInvite(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		if to := req.To(); to != nil && to.Params.Has("tag") { // re-INVITE: hold or resume
+			dir := ""
+			for _, d := range []string{"sendonly", "recvonly", "inactive"} {
+				if strings.Contains(string(req.Body()), "a="+d) {
+					dir = d
+				}
+			}
+			p.mu.Lock()
+			p.reinv = append(p.reinv, dir)
+			p.mu.Unlock()
+			body := p.body()
+			if dir == "sendonly" {
+				body += "a=recvonly\r\n"
+			}
+			res := sipmsg.NewResponseFromRequest(req, 200, "OK", []byte(body))
+			res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+			res.AppendHeader(&contact)
+			tx.Respond(res)
+			select {
+			case <-tx.Acks():
+			case <-time.After(5 * time.Second):
+				t.Errorf("no ACK for the 200 to the re-INVITE")
+			}
+			return
+		}
 		sess, err := dsc.ReadInvite(req, tx)
 		if err != nil {
 			return
@@ -281,6 +307,17 @@ func TestSecureSIPTrunk(t *testing.T) {
 		t.Fatalf("the INVITE's offer is not SRTP:\n%s", offer)
 	}
 	talkTrunk(t, ph, secureProv)
+	// Hold and resume: re-INVITEs with a=sendonly, then sendrecv; the
+	// phone's channel reopens with its keys and the tones cross again.
+	run(t, ph, "hold; wait hold")
+	run(t, ph, "resume; wait connected; wait media 5s")
+	talkTrunk(t, ph, secureProv)
+	secureProv.mu.Lock()
+	reinv := strings.Join(secureProv.reinv, ",")
+	secureProv.mu.Unlock()
+	if reinv != "sendonly," {
+		t.Errorf("re-INVITE directions %q, want \"sendonly,\" (hold, resume)", reinv)
+	}
 	calls := configtest.Exec(sys, "show sip-ua calls")
 	_, _, boxKey := remote(t, offer)
 	for _, want := range []string{"Number of SIP User Agent Client(UAC) calls: 1\n", "Called Number : 55511234\n",
