@@ -49,7 +49,7 @@ type provider struct {
 	stream *media.Stream
 	offer  string
 	sess   *sipgo.DialogServerSession
-	key    string // its own inline key (what it encrypts with)
+	key    string   // its own inline key (what it encrypts with)
 	reinv  []string // directions of the re-INVITEs received ("" sendrecv)
 }
 
