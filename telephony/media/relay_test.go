@@ -164,3 +164,32 @@ func TestRelayNotStarted(t *testing.T) {
 	r.Close()
 	r.Close()
 }
+
+// FuzzRelayPacket: whatever arrives on a leg, plain or SRTP, is dropped
+// or forwarded without a panic, and a forwarded packet is a whole RTP
+// header with the relay's own SSRC.
+func FuzzRelayPacket(f *testing.F) {
+	f.Add(rtp(0, 1, 160, 7, make([]byte, 160)), false)
+	f.Add([]byte{0x80}, true)
+	f.Add(rtp(101, 2, 160, 7, []byte{5, 10, 0, 160}), false)
+	f.Fuzz(func(t *testing.T, b []byte, secure bool) {
+		in := &relayLeg{started: true, remote: netip.MustParseAddrPort("127.0.0.1:4000")}
+		out := &relayLeg{ssrc: 0xfeedface, sbuf: make([]byte, 0, 1500)}
+		if secure {
+			k, _ := srtp.NewKey(srtp.Default)
+			c, _ := srtp.NewContext(k)
+			in.rx = c
+		}
+		p, ok := in.accept(b, netip.MustParseAddrPort("127.0.0.1:4000"), make([]byte, 0, 1500))
+		if !ok {
+			return
+		}
+		if len(p) < 12 {
+			t.Fatalf("accepted a %d-byte packet", len(p))
+		}
+		out.forward(p) // not started: drops it
+		if out.sent != 0 || out.errs != 0 {
+			t.Fatal("a leg that is not started sent")
+		}
+	})
+}
