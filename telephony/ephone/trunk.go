@@ -190,6 +190,14 @@ func (s *sipTrunk) get() (*sip.Trunk, error) {
 		return nil, err
 	}
 	opt := sip.Options{Name: "Cisco-SIPGateway/IOS-cmeos", Incoming: s.incoming, ReInvite: s.reinvite}
+	// TCP on the UDP socket's port (session transport tcp peers call in
+	// on it), bounded as TLS is.
+	tcp, err := net.Listen("tcp", conn.LocalAddr().String())
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	opt.TCP = newLimitListener(tcp)
 	if s.tlsConf != nil {
 		ta := s.tlsListen
 		if ta == "" {
@@ -198,6 +206,7 @@ func (s *sipTrunk) get() (*sip.Trunk, error) {
 		ln, err := tls.Listen("tcp", ta, s.tlsConf)
 		if err != nil {
 			conn.Close()
+			tcp.Close()
 			return nil, err
 		}
 		opt.TLS, opt.TLSConfig = newLimitListener(ln), s.tlsConf
@@ -205,6 +214,7 @@ func (s *sipTrunk) get() (*sip.Trunk, error) {
 	t, err := sip.NewTrunk(conn, opt)
 	if err != nil {
 		conn.Close()
+		tcp.Close()
 		if opt.TLS != nil {
 			opt.TLS.Close()
 		}
@@ -239,8 +249,8 @@ func (s *sipTrunk) close() {
 	}
 }
 
-// maxSIPTLSConns bounds the SIP TLS connections open at once, and
-// maxSIPTLSPerSource those from one address.
+// maxSIPTLSConns bounds the SIP TCP (and, apart, TLS) connections open
+// at once, and maxSIPTLSPerSource those from one address.
 const (
 	maxSIPTLSConns     = 256
 	maxSIPTLSPerSource = 8

@@ -229,7 +229,7 @@ func newSIPCaller(t *testing.T, ip string) *sipCaller {
 
 // invite sends an INVITE for number to the box with an offer on the
 // caller's RTP socket (RTP/SAVP with a key when secure).
-func (c *sipCaller) invite(ctx context.Context, box netip.AddrPort, number string, secure bool) (*sipgo.DialogClientSession, error) {
+func (c *sipCaller) invite(ctx context.Context, box netip.AddrPort, number string, secure bool, transport ...string) (*sipgo.DialogClientSession, error) {
 	port := c.rtp.LocalAddr().(*net.UDPAddr).Port
 	prof, crypto := "RTP/AVP", ""
 	if secure {
@@ -238,8 +238,12 @@ func (c *sipCaller) invite(ctx context.Context, box netip.AddrPort, number strin
 	host := c.addr.Addr().String()
 	sdp := "v=0\r\no=- 1 1 IN IP4 " + host + "\r\ns=-\r\nc=IN IP4 " + host + "\r\nt=0 0\r\nm=audio " + strconv.Itoa(port) + " " + prof +
 		" 0 101\r\n" + crypto + "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
-	return c.dcc.Invite(ctx, sipmsg.Uri{User: number, Host: box.Addr().String(), Port: int(box.Port())}, []byte(sdp),
-		sipmsg.NewHeader("Content-Type", "application/sdp"))
+	uri := sipmsg.Uri{User: number, Host: box.Addr().String(), Port: int(box.Port())}
+	if len(transport) > 0 {
+		uri.UriParams = sipmsg.NewParams()
+		uri.UriParams.Add("transport", transport[0])
+	}
+	return c.dcc.Invite(ctx, uri, []byte(sdp), sipmsg.NewHeader("Content-Type", "application/sdp"))
 }
 
 // status is the final answer's status code (200 for success).
@@ -375,6 +379,12 @@ func TestSIPTrunkInbound(t *testing.T) {
 		if got := status(t, ctx, s); got != c.want {
 			t.Errorf("INVITE %s from %s (secure %v): %d, want %d", c.number, c.from.addr, c.secure, got, c.want)
 		}
+	}
+	// The same box over TCP (its UDP port): an unknown number is 404.
+	if s, err := caller.invite(ctx, box, "9999", false, "tcp"); err != nil {
+		t.Fatal(err)
+	} else if got := status(t, ctx, s); got != 404 {
+		t.Errorf("INVITE over TCP: %d, want 404", got)
 	}
 	// CANCEL while ringing.
 	cctx, ccancel := context.WithCancel(ctx)

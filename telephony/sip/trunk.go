@@ -33,6 +33,7 @@ type Trunk struct {
 	// TLS: the listener (nil: no TLS) and the dialog caches whose
 	// Contact says transport=tls.
 	tlsLn   net.Listener
+	tcpLn   net.Listener
 	tlsAddr netip.AddrPort
 	dccTLS  *sipgo.DialogClientCache
 	dscTLS  *sipgo.DialogServerCache
@@ -67,6 +68,9 @@ type Options struct {
 	// sip-ua trustpoint, the roots peers are checked against).
 	TLS       net.Listener
 	TLSConfig *tls.Config
+	// TCP, when set, is a listener the trunk serves SIP over TCP on (the
+	// trunk owns it).
+	TCP net.Listener
 	// ReInvite answers an INVITE within a call's dialog (the far end's
 	// hold, resume or new address): the SDP answer, or ok false for 488.
 	// Nil: 488.
@@ -154,6 +158,13 @@ func NewTrunk(conn net.PacketConn, opt Options) (*Trunk, error) {
 			srv.ServeTLS(t.tlsLn)
 		}()
 	}
+	if t.tcpLn = opt.TCP; t.tcpLn != nil {
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			srv.ServeTCP(t.tcpLn)
+		}()
+	}
 	return t, nil
 }
 
@@ -203,6 +214,9 @@ func (t *Trunk) Close() error {
 	t.conn.Close()
 	if t.tlsLn != nil {
 		t.tlsLn.Close()
+	}
+	if t.tcpLn != nil {
+		t.tcpLn.Close()
 	}
 	t.wg.Wait()
 	return err
