@@ -279,28 +279,9 @@ func (r *Relay) SendEvent(i int, event uint8, pt uint8) error {
 func (r *Relay) receiveRTCP(i int) {
 	defer r.wg.Done()
 	l := r.legs[i]
-	buf := make([]byte, 1500)
-	plain := make([]byte, 0, 1500)
-	for {
-		n, _, err := l.rtcp.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
+	readRTCP(l.rtcp, func(b, plain []byte) {
 		l.mu.Lock()
-		ok := n >= 8 && buf[0]>>6 == 2
-		if ok && l.rx != nil {
-			_, err := l.rx.UnprotectRTCP(plain[:0], buf[:n])
-			ok = err == nil
-			if !ok {
-				l.authFail++
-			}
-		}
-		if ok {
-			l.rtcpIn++
-		}
-		l.mu.Unlock()
-	}
+		defer l.mu.Unlock()
+		countRTCP(l.rx, b, plain, &l.rtcpIn, &l.authFail)
+	})
 }

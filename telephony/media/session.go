@@ -466,35 +466,42 @@ func (l *Leg) packet(b []byte, from netip.AddrPort, plain []byte) {
 // authenticates; reports are not acted upon.
 func (l *Leg) receiveRTCP() {
 	defer l.wg.Done()
+	readRTCP(l.rtcp, func(b, plain []byte) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		countRTCP(l.rx, b, plain, &l.rtcpIn, &l.authFail)
+	})
+}
+
+// readRTCP reads RTCP datagrams from conn until it is closed.
+func readRTCP(conn *net.UDPConn, got func(b, plain []byte)) {
 	buf := make([]byte, 1500)
 	plain := make([]byte, 0, 1500)
 	for {
-		n, _, err := l.rtcp.ReadFromUDPAddrPort(buf)
+		n, _, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			select {
-			case <-l.done:
-				return
-			default:
-				continue
-			}
+			continue
 		}
-		l.mu.Lock()
-		ok := n >= 8 && buf[0]>>6 == 2
-		if ok && l.rx != nil {
-			_, err := l.rx.UnprotectRTCP(plain[:0], buf[:n])
-			ok = err == nil
-			if !ok {
-				l.authFail++
-			}
-		}
-		if ok {
-			l.rtcpIn++
-		}
-		l.mu.Unlock()
+		got(buf[:n], plain)
 	}
+}
+
+// countRTCP counts one RTCP datagram: in when it is RTCP (and, with rx,
+// authenticates as SRTCP), authFail when it does not authenticate.
+func countRTCP(rx *srtp.Context, b, plain []byte, in, authFail *uint64) {
+	if len(b) < 8 || b[0]>>6 != 2 {
+		return
+	}
+	if rx != nil {
+		if _, err := rx.UnprotectRTCP(plain[:0], b); err != nil {
+			*authFail++
+			return
+		}
+	}
+	*in++
 }
 
 // send encodes pcm (at rate Hz) for this leg and sends it to the far end.
