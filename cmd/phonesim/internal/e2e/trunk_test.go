@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/pem"
 	"fmt"
 	"math"
 	"net"
@@ -451,8 +452,9 @@ func readWAV(b []byte) ([]int16, int) {
 	return nil, 0
 }
 
-// TestSIPTrunkBaresip: the third-party user agent. Debian's baresip
-// answers automatically with mandatory SRTP (mediaenc=srtp-mand, its own
+// TestSIPTrunkBaresip: the third-party user agent. Debian's baresip,
+// reached over TLS (its certificate from the box's CA, the box's from
+// mytrustpoint1), answers automatically with mandatory SRTP (mediaenc=srtp-mand, its own
 // libre/libsrtp-based SRTP) and plays a 440 Hz file; phone 1 (encrypted,
 // TLS) dials it through a dial-peer with srtp. The phone hears baresip's
 // tone (through the box's relay, re-keyed into the phone's SRTP keys) and
@@ -460,16 +462,51 @@ func readWAV(b []byte) ([]int16, int) {
 func TestSIPTrunkBaresip(t *testing.T) {
 	bin := need(t, "baresip")
 	dir := t.TempDir()
-	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	b := bootSecureCME(t)
+	// baresip's TLS certificate, from the box's CA (the box checks the
+	// chain), in the one PEM file baresip reads.
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
+	b.sys.Lock()
+	cert, err := ca.FromSystem(b.sys).Authority("cme_root").IssueLSC("baresip", key.Public())
+	b.sys.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalECPrivateKey(key)
+	pemData := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})...)
+	os.WriteFile(filepath.Join(dir, "cert.pem"), pemData, 0o600)
+	// baresip listens on sip_listen's port for UDP and TCP and on the
+	// next one for TLS: find a free pair.
+	port := 0
+	for try := 0; try < 20 && port == 0; try++ {
+		l, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := l.LocalAddr().(*net.UDPAddr).Port
+		free := p < 65535
+		for _, q := range []int{p, p + 1} {
+			if tl, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", q)); err == nil {
+				tl.Close()
+			} else {
+				free = false
+			}
+		}
+		l.Close()
+		if free {
+			port = p
+		}
+	}
+	if port == 0 {
+		t.Fatal("no free port pair for baresip")
+	}
 	writeToneWAV(t, filepath.Join(dir, "tone.wav"), 440, 20)
-	cfg := fmt.Sprintf("poll_method epoll\nsip_listen 127.0.0.1:%d\naudio_source aufile,%s\nmodule_path /usr/lib/baresip/modules\n"+
+	cfg := fmt.Sprintf("poll_method epoll\nsip_listen 127.0.0.1:%d\nsip_certificate %s\naudio_source aufile,%s\nmodule_path /usr/lib/baresip/modules\n"+
 		"module g711.so\nmodule srtp.so\nmodule aufile.so\nmodule sndfile.so\nsnd_path %s\nmodule_app account.so\nmodule_app menu.so\n",
-		port, filepath.Join(dir, "tone.wav"), dir)
+		port, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "tone.wav"), dir)
 	os.WriteFile(filepath.Join(dir, "config"), []byte(cfg), 0o644)
 	os.WriteFile(filepath.Join(dir, "accounts"), []byte("<sip:55511234@127.0.0.1>;regint=0;answermode=auto;mediaenc=srtp-mand\n"), 0o644)
 	var out syncBuffer
@@ -485,10 +522,19 @@ func TestSIPTrunkBaresip(t *testing.T) {
 		}
 	}
 
-	b := bootSecureCME(t)
-	if out := seedConsole(b.sys, "dial-peer voice 100 voip", " destination-pattern 5551....", " session protocol sipv2",
-		" session target ipv4:127.0.0.1:"+strconv.Itoa(port), " srtp", " exit"); strings.Contains(out, "%") {
+	if out := seedConsole(b.sys, "sip-ua", " crypto signaling default trustpoint mytrustpoint1", " exit",
+		"dial-peer voice 100 voip", " destination-pattern 5551....", " session protocol sipv2",
+		" session target ipv4:127.0.0.1:"+strconv.Itoa(port+1), " session transport tls", " srtp", " exit"); strings.Contains(out, "%") {
 		t.Fatal(out)
+	}
+	// The trunk's TLS side follows sip-ua (a reconcile away).
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, tlsAddr, err := ephone.FromSystem(b.sys).SIPAddr(); err == nil && tlsAddr.IsValid() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the SIP trunk has no TLS side")
+		}
 	}
 	ph := b.phones[0]
 	if err := ph.Run(t.Context(), phone.MustParseScript("offhook; wait dialtone; dial 55511234; wait connected; wait media 5s")); err != nil {
@@ -501,7 +547,8 @@ func TestSIPTrunkBaresip(t *testing.T) {
 		t.Errorf("baresip's 440 Hz not heard at the phone: %v\n%s", err, out.String())
 	}
 	time.Sleep(3 * time.Second) // the phone's tone plays on
-	if calls := configtest.Exec(b.sys, "show sip-ua calls"); !strings.Contains(calls, "Local Crypto Key : ") {
+	if calls := configtest.Exec(b.sys, "show sip-ua calls"); !strings.Contains(calls, "Local Crypto Key : ") ||
+		!strings.Contains(calls, fmt.Sprintf("Destn SIP Req Addr:Port : [127.0.0.1]:%d\n", port+1)) {
 		t.Errorf("show sip-ua calls:\n%s", calls)
 	}
 	run(t, ph, "onhook; wait onhook")
