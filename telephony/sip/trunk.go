@@ -407,11 +407,7 @@ func (t *Trunk) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	res := sipmsg.NewResponseFromRequest(req, 200, "OK", answer)
 	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
 	res.AppendHeader(sipmsg.NewHeader("Contact", "<sip:cmeos@"+t.addr.String()+">"))
-	tx.Respond(res)
-	select { // the ACK, or the transaction's end
-	case <-tx.Acks():
-	case <-tx.Done():
-	}
+	tx.Respond(res) // the ACK of a 2xx is a transaction of its own (OnAck)
 }
 
 // inDialog is what a call's dialog session offers for requests within it.
