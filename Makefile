@@ -35,7 +35,7 @@ TEST32 ?= ./crypto/capf/... ./crypto/ctlprovider/... ./cmd/phonesim/internal/cap
 # Decoder packages whose whole suite is too slow under emulation (RSA key
 # generation, network namespaces: crypto/ca alone exceeds 10 minutes under
 # qemu-arm): the seed corpora of their fuzz targets run instead (~3 minutes).
-TEST32FUZZ ?= ./telephony/dialplan/... ./crypto/ctl/... ./crypto/ca/... ./crypto/ctlclient/... ./telephony/dhcpd/... ./crypto/keys/... ./ios/aaa/pwtype/...
+TEST32FUZZ ?= ./telephony/dialplan/... ./telephony/media/... ./crypto/ctl/... ./crypto/ca/... ./crypto/ctlclient/... ./telephony/dhcpd/... ./crypto/keys/... ./ios/aaa/pwtype/...
 test32:
 	@run() { out=$$(CGO_ENABLED=0 GOARCH=386 $(GO) test -count=1 "$$@" 2>&1); rc=$$?; \
 	  if echo "$$out" | grep -q 'exec format error'; then \
