@@ -223,24 +223,13 @@ func (f *Feature) InboundFunc() func(called string, from netip.Addr) (peer sip.P
 			return sip.Peer{}, false
 		}
 		trusted := false
-		var best *Peer
 		for i := range pl.peers {
-			p := &pl.peers[i]
-			if p.Shutdown {
-				continue
-			}
-			if sp, ok := p.sipPeer(); ok && sp.Target.Addr() == from.Unmap() {
+			if sp, ok := pl.peers[i].sipPeer(); ok && !pl.peers[i].Shutdown && sp.Target.Addr() == from.Unmap() {
 				trusted = true
-			}
-			if p.Incoming == nil || !p.VoIP {
-				continue
-			}
-			if c, _ := p.Incoming.Match(called); c && (best == nil || p.Incoming.explicit > best.Incoming.explicit) {
-				best = p
 			}
 		}
 		sp := sip.Peer{Transport: "udp", Codecs: []sip.Codec{sip.PCMU, sip.PCMA}, NTE: true}
-		if best != nil {
+		if best := pl.incoming(called, true); best != nil {
 			sp.Tag, sp.SRTP, sp.Codecs = best.Tag, sip.PolicyOf(best.SRTP), best.codecs()
 			sp.NTE = len(best.DTMF) == 0 || slices.Contains(best.DTMF, "rtp-nte")
 		}
@@ -658,11 +647,15 @@ func (pl *Plan) Lookup(number string, final bool) Route {
 // Incoming is the dial-peer an inbound call to called matches by
 // `incoming called-number` (the most explicit, then the lowest tag), nil
 // when none does (configuration lock held).
-func (f *Feature) Incoming(called string) *Peer {
+func (f *Feature) Incoming(called string) *Peer { return f.snapshotLocked().incoming(called, false) }
+
+// incoming is Feature.Incoming on this copy of the table, among the voip
+// dial-peers only when voip is set (a call from the SIP trunk).
+func (pl *Plan) incoming(called string, voip bool) *Peer {
 	var best *Peer
-	for _, tag := range sortedKeys(f.peers) {
-		p := f.peers[tag]
-		if p.Shutdown || p.Incoming == nil {
+	for i := range pl.peers {
+		p := &pl.peers[i]
+		if p.Shutdown || p.Incoming == nil || voip && !p.VoIP {
 			continue
 		}
 		if c, _ := p.Incoming.Match(called); c && (best == nil || p.Incoming.explicit > best.Incoming.explicit) {

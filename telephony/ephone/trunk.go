@@ -843,7 +843,7 @@ func (x *exchange) trunkReInvite(callID string, body []byte) ([]byte, bool) {
 		return nil, false // no such call, or a change of security: refused
 	}
 	ts := c.trunk
-	if !hasCodec(offer.Codecs, ts.codec) {
+	if !sip.HasCodec(offer.Codecs, ts.codec) {
 		return nil, false
 	}
 	farKey, ourKey := ts.relay.Keys(1)
@@ -873,14 +873,4 @@ func (x *exchange) trunkReInvite(callID string, body []byte) ([]byte, bool) {
 	}
 	ts.version++
 	return ans.Marshal(sdpOwner, uint64(c.id), ts.version), true
-}
-
-// hasCodec reports whether codecs has c (by static payload type or name).
-func hasCodec(codecs []sip.Codec, c sip.Codec) bool {
-	for _, o := range codecs {
-		if o.PT < 96 && o.PT == c.PT || strings.EqualFold(o.Name, c.Name) && o.Rate == c.Rate {
-			return true
-		}
-	}
-	return false
 }

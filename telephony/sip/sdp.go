@@ -387,6 +387,13 @@ func Accept(offer, answer Media, policy SRTPPolicy) (Codec, srtp.Key, error) {
 	return Codec{}, srtp.Key{}, fmt.Errorf("%w: the answer's crypto matches no offered tag", ErrSDP)
 }
 
+// HasCodec reports whether codecs has c (by payload type for static
+// types, by name and rate otherwise).
+func HasCodec(codecs []Codec, c Codec) bool {
+	_, ok := common([]Codec{c}, codecs)
+	return ok
+}
+
 // common is the first codec of prefer that have also has (by payload type
 // for static types, by name and rate otherwise).
 func common(prefer, have []Codec) (Codec, bool) {
