@@ -51,6 +51,7 @@ type trunkSide struct {
 	// 200 or a failure); answer is the 200's SDP.
 	final     chan struct{}
 	finalOnce sync.Once
+	accepted  bool // the final answer is the 200 (set before final closes)
 	// rang is closed once the 180 went out: the final answer follows it
 	// (responses of one INVITE are sent in order, one at a time).
 	rang   chan struct{}
@@ -80,9 +81,10 @@ func (t *trunkSide) end() {
 	t.cancel()
 	if t.inbound {
 		t.reject(480, "Temporarily Unavailable")
+		accepted := t.accepted
 		go func() {
 			<-t.final
-			if t.answer != nil {
+			if accepted {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
 				t.in.Hangup(ctx)
@@ -129,6 +131,7 @@ func (t *trunkSide) reject(status int, reason string) {
 // accept answers an inbound INVITE 200 with the relay's SDP (once).
 func (t *trunkSide) accept() {
 	t.finalOnce.Do(func() {
+		t.accepted = true
 		sdp, rang := t.answer, t.rang
 		go func() {
 			if rang != nil {
@@ -704,7 +707,7 @@ func (x *exchange) trunkIncoming(in *sip.InCall) {
 		x.mu.Unlock()
 		return
 	}
-	if ts.answer == nil {
+	if !ts.accepted {
 		return
 	}
 	go func() {
@@ -803,7 +806,7 @@ func (x *exchange) trunkReoffer(c *call, dir string) {
 	m.Dir = dir
 	ts.version++
 	body := m.Marshal(sdpOwner, uint64(c.id), ts.version)
-	out, in, answered := ts.out, ts.in, ts.answer != nil
+	out, in, answered := ts.out, ts.in, ts.accepted
 	go func() {
 		ctx, cancel := context.WithTimeout(ts.ctx, 10*time.Second)
 		defer cancel()
