@@ -540,10 +540,7 @@ func (x *exchange) trunkInvite(c *call, l *leg, t *sip.Trunk) {
 	if err == nil {
 		codec, farKey, err = sip.Accept(offer, ans, ts.peer.SRTP)
 	}
-	var ourKey srtp.Key
-	if err == nil && ans.Secure {
-		ourKey = offer.Crypto[0].Key
-	}
+	ourKey := sip.OurKey(offer, ans)
 	if err == nil {
 		err = ts.relay.Start(1, ans.Addr, farKey, ourKey)
 	}
@@ -571,8 +568,14 @@ func (x *exchange) trunkInvite(c *call, l *leg, t *sip.Trunk) {
 	ts.farRTP, ts.codec, ts.secure, ts.farReady, ts.state = ans.Addr, codec, ans.Secure, true, "STATE_ACTIVE (7)"
 	ts.sdp, ts.version = offer, 1
 	ts.sdp.Codecs = []sip.Codec{codec}
+	ts.sdp.Crypto = nil
+	for _, c := range offer.Crypto {
+		if c.Key.Inline() == ourKey.Inline() {
+			ts.sdp.Crypto = []sip.Crypto{c} // re-offers keep the chosen suite and key
+		}
+	}
 	if !ans.Secure {
-		ts.sdp.Secure, ts.sdp.Crypto = false, nil
+		ts.sdp.Secure = false
 	}
 	if ts.peer.NTE {
 		ts.ntePT = ans.DTMF

@@ -302,13 +302,18 @@ const (
 func Offer(addr netip.AddrPort, codecs []Codec, policy SRTPPolicy) (Media, error) {
 	m := Media{Addr: addr, Codecs: codecs, DTMF: TelephoneEventPT, Ptime: 20}
 	if policy != SRTPOff {
-		k, err := srtp.NewKey(srtp.Default)
-		if err != nil {
-			return Media{}, err
+		// Both AES-CM suites, as IOS offers them: 80-bit tags first, the
+		// 32-bit ones for peers that want less overhead. `srtp fallback`
+		// still offers RTP/SAVP (seed 004: the far end that refuses
+		// answers in RTP and the call falls back).
+		m.Secure = true
+		for i, suite := range []srtp.Suite{srtp.AESCM128HMACSHA1_80, srtp.AESCM128HMACSHA1_32} {
+			k, err := srtp.NewKey(suite)
+			if err != nil {
+				return Media{}, err
+			}
+			m.Crypto = append(m.Crypto, Crypto{Tag: i + 1, Key: k})
 		}
-		// `srtp fallback` still offers RTP/SAVP (seed 004: the far end
-		// that refuses answers in RTP and the call falls back).
-		m.Secure, m.Crypto = true, []Crypto{{Tag: 1, Key: k}}
 	}
 	return m, nil
 }
@@ -392,6 +397,23 @@ func Accept(offer, answer Media, policy SRTPPolicy) (Codec, srtp.Key, error) {
 func HasCodec(codecs []Codec, c Codec) bool {
 	_, ok := common([]Codec{c}, codecs)
 	return ok
+}
+
+// OurKey is the key of the box's offer that the answer's a=crypto chose
+// (same tag and suite): what the box encrypts with. Zero when the answer
+// is RTP.
+func OurKey(offer, answer Media) srtp.Key {
+	if !answer.Secure {
+		return srtp.Key{}
+	}
+	for _, c := range answer.Crypto {
+		for _, o := range offer.Crypto {
+			if c.Tag == o.Tag && c.Key.Suite == o.Key.Suite {
+				return o.Key
+			}
+		}
+	}
+	return srtp.Key{}
 }
 
 // common is the first codec of prefer that have also has (by payload type

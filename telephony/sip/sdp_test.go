@@ -90,13 +90,27 @@ func TestNegotiation(t *testing.T) {
 
 	// The box's offer and the far end's answers.
 	mine, err := Offer(here, local, SRTPFallback)
-	if err != nil || !mine.Secure || len(mine.Crypto) != 1 || mine.DTMF != TelephoneEventPT {
+	if err != nil || !mine.Secure || len(mine.Crypto) != 2 || mine.Crypto[0].Key.Suite != srtp.AESCM128HMACSHA1_80 ||
+		mine.Crypto[1].Key.Suite != srtp.AESCM128HMACSHA1_32 || mine.DTMF != TelephoneEventPT {
 		t.Fatalf("offer %+v %v", mine, err)
 	}
 	farKey := fixedKey(t, 9)
 	secureAns := Media{Addr: netip.MustParseAddrPort("192.0.2.7:40000"), Secure: true, Codecs: []Codec{PCMA}, Crypto: []Crypto{{Tag: 1, Key: farKey}}}
 	if c, k, err := Accept(mine, secureAns, SRTPFallback); err != nil || c != PCMA || k.Inline() != farKey.Inline() {
 		t.Errorf("secure answer: %v %v", c, err)
+	}
+	if k := OurKey(mine, secureAns); k.Inline() != mine.Crypto[0].Key.Inline() {
+		t.Error("OurKey: not the offer's tag 1 key")
+	}
+	// A far end that picks the 32-bit suite (tag 2).
+	far32 := fixedKey(t, 9)
+	far32.Suite = srtp.AESCM128HMACSHA1_32
+	ans32 := Media{Addr: secureAns.Addr, Secure: true, Codecs: []Codec{PCMU}, Crypto: []Crypto{{Tag: 2, Key: far32}}}
+	if _, k, err := Accept(mine, ans32, SRTPRequired); err != nil || k.Suite != srtp.AESCM128HMACSHA1_32 {
+		t.Errorf("32-bit answer: %v %v", k, err)
+	}
+	if k := OurKey(mine, ans32); k.Suite != srtp.AESCM128HMACSHA1_32 || k.Inline() != mine.Crypto[1].Key.Inline() {
+		t.Error("OurKey: not the offer's tag 2 key")
 	}
 	rtpAns := Media{Addr: netip.MustParseAddrPort("192.0.2.7:40000"), Codecs: []Codec{PCMU}}
 	if c, k, err := Accept(mine, rtpAns, SRTPFallback); err != nil || c != PCMU || k.Enabled() {
