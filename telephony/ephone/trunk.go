@@ -307,6 +307,29 @@ type limitConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+	seen    bool // a byte has arrived (read by one goroutine: the SIP reader)
+}
+
+// A SIP connection must send within sipFirstRead of its arrival (the TLS
+// handshake included), then within sipIdle of its last message (peers
+// keep connections with OPTIONS or CRLF keep-alives; a dropped one
+// reconnects).
+var (
+	sipFirstRead = 30 * time.Second
+	sipIdle      = 10 * time.Minute
+)
+
+func (c *limitConn) Read(b []byte) (int, error) {
+	d := sipIdle
+	if !c.seen {
+		d = sipFirstRead
+	}
+	c.Conn.SetReadDeadline(time.Now().Add(d))
+	n, err := c.Conn.Read(b)
+	if n > 0 {
+		c.seen = true
+	}
+	return n, err
 }
 
 func (c *limitConn) Close() error {
