@@ -63,6 +63,7 @@ type trunkSide struct {
 	phoneTx, phoneRx srtp.Key       // the phone's keys (zero: RTP)
 	farRTP           netip.AddrPort
 	farReady         bool // the far end's address and keys are known
+	early            bool // early media: the far end's 183 SDP started the relay
 	codec            sip.Codec
 	secure           bool  // SRTP on the trunk
 	ntePT            uint8 // the far end's telephone-event payload type (0: none)
@@ -537,13 +538,34 @@ func (x *exchange) trunkInvite(c *call, l *leg, t *sip.Trunk) {
 	if !ts.peer.NTE {
 		offer.DTMF = 0
 	}
-	out, err := t.Call(ts.ctx, ts.peer.Target, ts.peer.Transport, c.callingNum, ts.number, offer.Marshal(sdpOwner, uint64(c.id), 1), func(status int) {
+	out, err := t.Call(ts.ctx, ts.peer.Target, ts.peer.Transport, c.callingNum, ts.number, offer.Marshal(sdpOwner, uint64(c.id), 1), func(status int, sdp []byte) {
+		// Early media: a provisional answer with SDP (183 Session
+		// Progress) starts the far end's side of the relay, and the
+		// phone hears the far end (its ringback or announcement)
+		// instead of its own ringback tone.
+		var early sip.Media
+		var farKey srtp.Key
+		var ok bool
+		if len(sdp) > 0 && status > 100 {
+			if m, err := sip.Parse(sdp); err == nil {
+				if _, k, err := sip.Accept(offer, m, ts.peer.SRTP); err == nil {
+					early, farKey, ok = m, k, true
+				}
+			}
+		}
 		x.mu.Lock()
 		defer x.mu.Unlock()
-		if l.call == c && l.state == legDialing {
+		if l.call != c {
+			return
+		}
+		if l.state == legDialing {
 			ts.state = "STATE_RECD_PROCEEDING (3)"
 			l.state = legRingOut
 			l.ph.sigRingOut(l)
+		}
+		if ok && !ts.early && ts.relay.Start(1, early.Addr, farKey, sip.OurKey(offer, early)) == nil {
+			ts.early = true
+			l.ph.stopTone(l)
 		}
 	})
 	if err != nil {

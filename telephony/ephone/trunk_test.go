@@ -28,6 +28,7 @@ type sipFarEnd struct {
 	offer  atomic.Value // string
 	byes   atomic.Int32
 	status int
+	early  atomic.Bool // 183 with SDP and a few RTP packets before the 200
 	dsc    *sipgo.DialogServerCache
 	sess   atomic.Pointer[sipgo.DialogServerSession] // the answered call
 }
@@ -64,15 +65,26 @@ func newSIPFarEnd(t *testing.T, status int) *sipFarEnd {
 		if err != nil {
 			return
 		}
-		sess.Respond(180, "Ringing", nil)
+		port := rtp.LocalAddr().(*net.UDPAddr).Port
+		sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " + strconv.Itoa(port) +
+			" RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+		if f.early.Load() {
+			sess.Respond(183, "Session Progress", []byte(sdp), sipmsg.NewHeader("Content-Type", "application/sdp"))
+			if m := sdpAudio.FindStringSubmatch(string(req.Body())); m != nil {
+				to, _ := strconv.Atoi(m[2])
+				for i := range 10 { // the provider's own ringback, in band
+					rtp.WriteToUDP(rtpPacket(0, uint16(i), uint32(160*i), 0x183, []byte("early media")), &net.UDPAddr{IP: net.ParseIP(m[1]), Port: to})
+					time.Sleep(30 * time.Millisecond)
+				}
+			}
+		} else {
+			sess.Respond(180, "Ringing", nil)
+		}
 		time.Sleep(100 * time.Millisecond)
 		if f.status != 200 {
 			sess.Respond(f.status, "Busy Here", nil)
 			return
 		}
-		port := rtp.LocalAddr().(*net.UDPAddr).Port
-		sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " + strconv.Itoa(port) +
-			" RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
 		sess.RespondSDP([]byte(sdp))
 		f.sess.Store(sess)
 		<-tx.Done()
@@ -413,4 +425,30 @@ func TestSIPTrunkInbound(t *testing.T) {
 		t.Errorf("no loop log line:\n%s", strings.Join(b.sys.Log.Entries(), "\n"))
 	}
 	p.send(&sccp.OnHook{})
+}
+
+// TestSIPTrunkEarlyMedia: a provider's 183 with SDP starts the relay's far
+// side before the answer: the phone's ringback tone stops and the
+// provider's in-band audio reaches it while the call still rings out.
+func TestSIPTrunkEarlyMedia(t *testing.T) {
+	far := newSIPFarEnd(t, 200)
+	far.early.Store(true)
+	cfg := append(append([]string(nil), plainConfig...),
+		"dial-peer voice 10 voip", " destination-pattern 2668....", " session protocol sipv2",
+		" session target ipv4:"+far.addr.String(), " exit")
+	b := newBox(t, cfg...)
+	p := register(t, b, "000000000001")
+	p.send(&sccp.OffHook{})
+	p.state(sccp.CallStateOffHook)
+	p.dial("26681234")
+	p.state(sccp.CallStateRingOut)
+	p.wait(func(m sccp.Message) bool { _, ok := m.(*sccp.StopTone); return ok }, "StopTone")
+	buf := make([]byte, 1500)
+	p.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, _, err := p.rtp.ReadFromUDP(buf); err != nil || n < 12 || string(buf[12:n]) != "early media" {
+		t.Fatalf("phone got %q %v before the answer", buf[:n], err)
+	}
+	p.state(sccp.CallStateConnected)
+	p.send(&sccp.OnHook{})
+	p.state(sccp.CallStateOnHook)
 }

@@ -229,11 +229,11 @@ type OutCall struct {
 }
 
 // Call sends INVITE to user@target from the calling number with the SDP
-// offer, waits for the
-// final answer (ringing reports provisional responses), acknowledges a
+// offer, waits for the final answer (ringing reports provisional
+// responses, with their SDP for early media), acknowledges a
 // 2xx and returns the call with the far end's SDP. A non-2xx final answer
 // is ErrRejected with its status; ctx ending before the answer cancels.
-func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, transport, calling, user string, offer []byte, ringing func(status int)) (*OutCall, error) {
+func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, transport, calling, user string, offer []byte, ringing func(status int, sdp []byte)) (*OutCall, error) {
 	uri := sipmsg.Uri{User: user, Host: target.Addr().String(), Port: int(target.Port())}
 	dcc := t.dcc
 	switch transport {
@@ -262,7 +262,7 @@ func (t *Trunk) Call(ctx context.Context, target netip.AddrPort, transport, call
 	}
 	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sipmsg.Response) error {
 		if ringing != nil && res.IsProvisional() && res.StatusCode > 100 {
-			ringing(int(res.StatusCode))
+			ringing(int(res.StatusCode), res.Body())
 		}
 		return nil
 	}})

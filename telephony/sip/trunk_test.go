@@ -83,7 +83,7 @@ func TestOutboundCall(t *testing.T) {
 	defer cancel()
 	offer, _ := Offer(netip.MustParseAddrPort("127.0.0.1:20000"), []Codec{PCMU}, SRTPOff)
 	var ring atomic.Int32
-	call, err := tr.Call(ctx, far.addr, "udp", "1001", "26681234", offer.Marshal("cmeos", 1, 1), func(status int) { ring.Store(int32(status)) })
+	call, err := tr.Call(ctx, far.addr, "udp", "1001", "26681234", offer.Marshal("cmeos", 1, 1), func(status int, _ []byte) { ring.Store(int32(status)) })
 	if err != nil {
 		t.Fatal(err)
 	}
