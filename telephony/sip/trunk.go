@@ -27,8 +27,9 @@ type Trunk struct {
 	dcc *sipgo.DialogClientCache
 	dsc *sipgo.DialogServerCache
 
-	addr netip.AddrPort
-	conn net.PacketConn
+	addr  netip.AddrPort
+	conn  net.PacketConn
+	guard *floodGuard // conn as sipgo reads it
 
 	// TLS: the listener (nil: no TLS) and the dialog caches whose
 	// Contact says transport=tls.
@@ -75,6 +76,9 @@ type Options struct {
 	// hold, resume or new address): the SDP answer, or ok false for 488.
 	// Nil: 488.
 	ReInvite func(callID string, offer []byte) (answer []byte, ok bool)
+	// NoFloodGuard lifts the UDP socket's rate limits (100 datagrams a
+	// second per source, 2,000 in all): for benchmarks of the stack.
+	NoFloodGuard bool
 }
 
 // NewTrunk makes a user agent serving conn (UDP), whose local address is
@@ -107,7 +111,7 @@ func NewTrunk(conn net.PacketConn, opt Options) (*Trunk, error) {
 		return nil, err
 	}
 	contact := sipmsg.ContactHeader{Address: sipmsg.Uri{User: "cmeos", Host: host, Port: int(ap.Port())}}
-	t := &Trunk{ua: ua, srv: srv, cli: cli, addr: ap, conn: conn, incoming: opt.Incoming, reinvite: opt.ReInvite,
+	t := &Trunk{ua: ua, srv: srv, cli: cli, addr: ap, conn: conn, guard: newFloodGuard(conn, opt.NoFloodGuard), incoming: opt.Incoming, reinvite: opt.ReInvite,
 		dcc: sipgo.NewDialogClientCache(cli, contact), dsc: sipgo.NewDialogServerCache(cli, contact)}
 	if opt.TLS != nil {
 		t.tlsLn = opt.TLS
@@ -149,7 +153,7 @@ func NewTrunk(conn net.PacketConn, opt Options) (*Trunk, error) {
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
-		srv.ServeUDP(conn)
+		srv.ServeUDP(t.guard)
 	}()
 	if t.tlsLn != nil {
 		t.wg.Add(1)
