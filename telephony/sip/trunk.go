@@ -123,33 +123,33 @@ func NewTrunk(conn net.PacketConn, opt Options) (*Trunk, error) {
 			UriParams: transportParam("tls")}}
 		t.dccTLS, t.dscTLS = sipgo.NewDialogClientCache(cli, tc), sipgo.NewDialogServerCache(cli, tc)
 	}
-	srv.OnInvite(t.onInvite)
-	srv.OnAck(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	srv.OnInvite(contained(t.onInvite))
+	srv.OnAck(contained(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		if err := t.dsc.ReadAck(req, tx); err != nil && t.dscTLS != nil {
 			t.dscTLS.ReadAck(req, tx)
 		}
-	})
-	srv.OnBye(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	}))
+	srv.OnBye(contained(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		for _, read := range t.byeReaders() {
 			if err := read(req, tx); !errors.Is(err, sipgo.ErrDialogDoesNotExists) {
 				return
 			}
 		}
 		tx.Respond(sipmsg.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
-	})
-	srv.OnOptions(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) { respondAllow(req, tx, 200, "OK") })
-	srv.OnCancel(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	}))
+	srv.OnOptions(contained(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) { respondAllow(req, tx, 200, "OK") }))
+	srv.OnCancel(contained(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		// A CANCEL that matched a pending INVITE was answered by the
 		// transaction layer; one that reaches here matched nothing.
 		respondAllow(req, tx, 481, "Call/Transaction Does Not Exist")
-	})
-	srv.OnNoRoute(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	}))
+	srv.OnNoRoute(contained(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		if knownMethod(req.Method) {
 			respondAllow(req, tx, 405, "Method Not Allowed")
 			return
 		}
 		respondAllow(req, tx, 501, "Not Implemented")
-	})
+	}))
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
@@ -187,6 +187,20 @@ func (t *Trunk) TLSAddr() netip.AddrPort { return t.tlsAddr }
 // ErrNoTLS: a call with transport tls on a trunk without a TLS listener
 // (no sip-ua trustpoint).
 var ErrNoTLS = errors.New("sip: no TLS: sip-ua has no crypto signaling trustpoint with a certificate")
+
+// contained runs a request handler so that a panic in it (the box's
+// call control included: it runs in the INVITE handler) answers 500 and
+// ends that transaction, never the process (cmeos is PID 1 on a board).
+func contained(h func(*sipmsg.Request, sipmsg.ServerTransaction)) func(*sipmsg.Request, sipmsg.ServerTransaction) {
+	return func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		defer func() {
+			if r := recover(); r != nil {
+				tx.Respond(sipmsg.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+			}
+		}()
+		h(req, tx)
+	}
+}
 
 // allow is the trunk's Allow header: the methods it serves.
 const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS"

@@ -215,3 +215,26 @@ func TestUnservedMethods(t *testing.T) {
 		t.Fatalf("INVITE after the unserved methods: %v", err)
 	}
 }
+
+// TestHandlerPanicContained: a panic in the box's INVITE handler answers
+// 500 and the trunk (and the process) goes on.
+func TestHandlerPanicContained(t *testing.T) {
+	tr := newTrunk(t, func(in *InCall) { panic("call control bug") })
+	far := newFarEnd(t, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	uri := sipmsg.Uri{User: "1000", Host: "127.0.0.1", Port: int(tr.Addr().Port())}
+	contact := sipmsg.ContactHeader{Address: sipmsg.Uri{User: "far", Host: "127.0.0.1", Port: int(far.addr.Port())}}
+	sess, err := sipgo.NewDialogClientCache(far.cli, contact).Invite(ctx, uri, []byte(farAnswer), sipmsg.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var re *sipgo.ErrDialogResponse
+	if err := sess.WaitAnswer(ctx, sipgo.AnswerOptions{}); !errors.As(err, &re) || re.Res.StatusCode != 500 {
+		t.Fatalf("INVITE to a panicking handler: %v", err)
+	}
+	res, err := far.cli.Do(ctx, sipmsg.NewRequest(sipmsg.OPTIONS, uri))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("OPTIONS after the panic: %v %v", res, err)
+	}
+}
