@@ -74,6 +74,8 @@ type trunkSide struct {
 	// answer), re-offered on hold and resume with a new version.
 	sdp     sip.Media
 	version uint64
+	// reoffers queues the re-INVITEs to send (x.mu held to enqueue).
+	reoffers chan func()
 }
 
 // end releases the far end: cancels a pending INVITE, sends BYE, or
@@ -855,7 +857,7 @@ func (x *exchange) trunkReoffer(c *call, dir string) {
 	ts.version++
 	body := m.Marshal(sdpOwner, uint64(c.id), ts.version)
 	out, in, answered := ts.out, ts.in, ts.accepted
-	go func() {
+	send := func() {
 		ctx, cancel := context.WithTimeout(ts.ctx, 10*time.Second)
 		defer cancel()
 		var err error
@@ -868,7 +870,27 @@ func (x *exchange) trunkReoffer(c *call, dir string) {
 			x.log.Logf(logging.Notifications, "DIALPEER", "REINVITE_FAILED", "Call %d on dial-peer voice %d: re-INVITE (%s) failed: %v.",
 				c.id, ts.peer.Tag, map[string]string{"": "resume", "sendonly": "hold"}[dir], err)
 		}
-	}()
+	}
+	// One re-INVITE at a time, in the order the phone asked (hold, then
+	// resume): a worker per call takes them from a queue.
+	if ts.reoffers == nil {
+		ts.reoffers = make(chan func(), 8)
+		go func() {
+			for {
+				select {
+				case f := <-ts.reoffers:
+					f()
+				case <-ts.ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	select {
+	case ts.reoffers <- send:
+	default:
+		x.log.Logf(logging.Notifications, "DIALPEER", "REINVITE_FAILED", "Call %d on dial-peer voice %d: too many re-INVITEs pending.", c.id, ts.peer.Tag)
+	}
 }
 
 // trunkReInvite answers the far end's INVITE within a call (its hold,

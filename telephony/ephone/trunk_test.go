@@ -316,8 +316,11 @@ func TestSIPTrunkInbound(t *testing.T) {
 	if err := <-answered; err != nil {
 		t.Fatal(err)
 	}
-	if got := <-ringing; got != 180 && got != 100 {
-		t.Errorf("provisional %d", got)
+	// sipgo hands each received message to its own goroutine, so the
+	// 180 (sent first) may reach the caller's transaction after the 200
+	// and be dropped there: what arrived first is one of the two.
+	if got := <-ringing; got != 180 && got != 200 {
+		t.Errorf("first response %d", got)
 	}
 	sess.Ack(ctx)
 	ans := string(sess.InviteResponse.Body())
