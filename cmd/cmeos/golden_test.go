@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -9,13 +8,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"cmeos/board"
+	"cmeos/ios/config/configtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the output sections of testdata/*.txt")
@@ -129,24 +128,6 @@ func visible(s string) string {
 	return b.String()
 }
 
-// syncBuffer is a bytes.Buffer safe for the console and log goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // fixedClock is a clock stopped at a fixed instant, so that transcripts do
 // not depend on when, or how often, the code reads the time.
 func fixedClock() func() time.Time {
@@ -169,7 +150,7 @@ func runBoots(t *testing.T, root string, boots []boot) string {
 				t.Fatal(err)
 			}
 		}
-		var out syncBuffer
+		var out configtest.SyncBuffer
 		ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 		err := run(ctx, b, consoleIO{in: strings.NewReader(in), out: &out, interactive: bt.interactive, width: 80, length: 24, now: fixedClock()})
 		cancel()

@@ -504,7 +504,7 @@ func TestSIPTrunkBaresip(t *testing.T) {
 		port, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "tone.wav"), dir)
 	os.WriteFile(filepath.Join(dir, "config"), []byte(cfg), 0o644)
 	os.WriteFile(filepath.Join(dir, "accounts"), []byte("<sip:55511234@127.0.0.1>;regint=0;answermode=auto;mediaenc=srtp-mand\n"), 0o644)
-	var out syncBuffer
+	var out configtest.SyncBuffer
 	cmd := exec.Command(bin, "-f", dir, "-n", "127.0.0.1") // its SDP carries 127.0.0.1, where it sends from
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -574,22 +574,4 @@ func TestSIPTrunkBaresip(t *testing.T) {
 	if !strings.Contains(out.String(), "SRTP is Enabled") {
 		t.Errorf("baresip did not report SRTP:\n%s", out.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's output and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
