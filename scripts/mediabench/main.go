@@ -20,7 +20,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -29,6 +28,7 @@ import (
 	"time"
 
 	"cmeos/crypto/srtp"
+	"cmeos/scripts/internal/loadproc"
 	"cmeos/telephony/media"
 )
 
@@ -71,22 +71,12 @@ func engine(n int, warm, dur time.Duration, loadCPU, prof string) error {
 	defer cancel()
 	go e.Run(ctx)
 
-	self, _ := os.Executable()
-	args := []string{self, "-role", "load"}
-	if _, err := exec.LookPath("taskset"); err == nil && loadCPU != "" {
-		args = append([]string{"taskset", "-c", loadCPU}, args...)
-	}
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
-	cmd.Stderr = os.Stderr
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
+	lp, err := loadproc.Start(loadCPU)
+	if err != nil {
 		return err
 	}
-	defer cmd.Process.Kill()
-	in := bufio.NewScanner(stdout)
-	in.Buffer(make([]byte, 1<<16), 1<<16)
+	defer lp.Kill()
+	stdin, in := lp.In, lp.Out
 
 	type call struct {
 		s          *media.Session

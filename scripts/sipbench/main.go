@@ -35,7 +35,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"sort"
 	"strings"
 	"sync"
@@ -47,6 +46,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"cmeos/crypto/srtp"
+	"cmeos/scripts/internal/loadproc"
 	"cmeos/telephony/media"
 	"cmeos/telephony/sip"
 )
@@ -279,21 +279,12 @@ func newKey() srtp.Key {
 // relay runs n relays and a load process; keys and addresses travel to it
 // over a pipe as SDES inline text (throw-away benchmark keys).
 func relay(n int, dur time.Duration, loadCPU string) error {
-	self, _ := os.Executable()
-	args := []string{self, "-role", "load"}
-	if _, err := exec.LookPath("taskset"); err == nil && loadCPU != "" {
-		args = append([]string{"taskset", "-c", loadCPU}, args...)
-	}
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
-	cmd.Stderr = os.Stderr
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
+	lp, err := loadproc.Start(loadCPU)
+	if err != nil {
 		return err
 	}
-	defer cmd.Process.Kill()
-	in := bufio.NewScanner(stdout)
+	defer lp.Kill()
+	stdin, in := lp.In, lp.Out
 	relays := make([]*media.Relay, n)
 	for i := range relays {
 		r, err := media.NewRelay(netip.MustParseAddr("127.0.0.1"))
